@@ -1,0 +1,74 @@
+"""StockFlow: a multi-tenant inventory API. create_app builds the Flask application."""
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.database import engine_options
+from app.errors import register_errorhandlers
+from app.extensions import api, db, limiter, migrate
+from app.requestlog import configure_logging, register_request_logging
+from config import Config
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or Config)
+    app.config.update(overrides)
+    app.json.sort_keys = False
+    Config.check(app.config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
+    app.config["API_SPEC_OPTIONS"] = {
+        "info": {"description": API_DESCRIPTION},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    }
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_request_logging(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (registers every table on db.metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    api.init_app(app)
+    # Every /api call counts against the caller's per-token budget, except where a route sets its own.
+    app.config["RATELIMIT_DEFAULT"] = app.config["RATELIMIT_API"]
+    app.config["RATELIMIT_DEFAULTS_EXEMPT_WHEN"] = lambda: not request.path.startswith("/api/")
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import health
+    from app.auth.routes import auth_blp, users_blp
+    from app.companies.routes import blp as companies_blp
+    from app.warehouses.routes import blp as warehouses_blp
+
+    for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp):
+        api.register_blueprint(blueprint)
+    api.register_blueprint(health.blp)
+
+
+def register_commands(app: Flask) -> None:
+    from app.commands import register_commands as register
+
+    register(app)
+
+
+API_DESCRIPTION = """\
+Multi-tenant inventory: warehouses, products, a stock ledger, orders and low-stock alerts.
+
+Authenticate with `POST /api/auth/register` (new company) or `POST /api/auth/token` (log in),
+then send `Authorization: Bearer <token>`. Errors are JSON:
+`{"code", "status", "error" (stable slug), "message", "errors" (per field, on 422)}`.
+Unknown fields in a request body are refused with 422 so that typos do not pass silently.
+Lists take `page` (≥ 1) and `per_page` (1–200, default 50) and answer
+`{"items", "page", "per_page", "total"}`.
+"""

@@ -1,0 +1,121 @@
+"""HTTP endpoints: /api/auth (register, token, me) and /api/users."""
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_limiter.util import get_remote_address
+
+from app.auth import service
+from app.auth.models import Role
+from app.auth.schemas import (
+    LoginSchema,
+    MeSchema,
+    RegisteredSchema,
+    RegisterSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+from app.auth.security import current_company_id, current_user
+from app.common.blueprint import Blueprint
+from app.common.pagination import PageArgs, page_of
+from app.common.schemas import ErrorSchema
+from app.extensions import limiter
+
+auth_blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Register, log in, who am I")
+users_blp = Blueprint("users", __name__, url_prefix="/api/users", description="A company's users and roles (admin)")
+
+
+def _auth_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+# Login and register are limited per client address, before any token exists.
+auth_limit = limiter.limit(_auth_limit, key_func=get_remote_address)
+
+
+@auth_blp.route("/register")
+class Register(MethodView):
+    @auth_limit
+    @auth_blp.arguments(RegisterSchema)
+    @auth_blp.response(201, RegisteredSchema)
+    @auth_blp.alt_response(409, schema=ErrorSchema, description="email_taken")
+    @auth_blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address")
+    def post(self, data):
+        """Create a company and its first admin; returns a token"""
+        company, user, token, api_token = service.register(**data)
+        return {"company": company, "user": user, "token": token, "expires_at": api_token.expires_at}
+
+
+@auth_blp.route("/token")
+class Token(MethodView):
+    @auth_limit
+    @auth_blp.arguments(LoginSchema)
+    @auth_blp.response(200, TokenSchema)
+    @auth_blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
+    @auth_blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address")
+    def post(self, data):
+        """Log in: exchange email and password for a new bearer token"""
+        token, api_token = service.log_in(**data)
+        return {"token": token, "expires_at": api_token.expires_at}
+
+    @auth_blp.auth_required()
+    @auth_blp.response(204)
+    def delete(self):
+        """Revoke the token this request is made with"""
+        service.revoke(g.current_token)
+
+
+@auth_blp.route("/me")
+class Me(MethodView):
+    @auth_blp.auth_required()
+    @auth_blp.response(200, MeSchema)
+    def get(self):
+        """The calling user and their company"""
+        user = current_user()
+        return {"user": user, "company": user.company}
+
+
+@users_blp.route("")
+class Users(MethodView):
+    @users_blp.auth_required(Role.admin)
+    @users_blp.arguments(PageArgs, location="query")
+    @users_blp.response(200, page_of(UserSchema))
+    def get(self, args):
+        """List the company's users"""
+        return service.list_users(current_company_id(), **args)
+
+    @users_blp.auth_required(Role.admin)
+    @users_blp.arguments(UserCreateSchema)
+    @users_blp.response(201, UserSchema)
+    @users_blp.alt_response(409, schema=ErrorSchema, description="email_taken")
+    def post(self, data):
+        """Add a user to the company with a role"""
+        return service.create_user(current_company_id(), **data)
+
+
+@users_blp.route("/<int:user_id>")
+class UserItem(MethodView):
+    @users_blp.auth_required(Role.admin)
+    @users_blp.response(200, UserSchema)
+    @users_blp.alt_response(404, schema=ErrorSchema, description="No such user in your company")
+    def get(self, user_id):
+        """One user of the company"""
+        return service.get_user(current_company_id(), user_id)
+
+    @users_blp.auth_required(Role.admin)
+    @users_blp.arguments(UserUpdateSchema)
+    @users_blp.response(200, UserSchema)
+    @users_blp.alt_response(404, schema=ErrorSchema, description="No such user in your company")
+    @users_blp.alt_response(409, schema=ErrorSchema, description="last_admin: the company would have no active admin")
+    def patch(self, data, user_id):
+        """Change a user's name, role, password or active flag (deactivating revokes their tokens)"""
+        return service.update_user(current_company_id(), user_id, data)
+
+    @users_blp.auth_required(Role.admin)
+    @users_blp.response(204)
+    @users_blp.alt_response(404, schema=ErrorSchema, description="No such user in your company")
+    @users_blp.alt_response(409, schema=ErrorSchema, description="last_admin: the company would have no active admin")
+    def delete(self, user_id):
+        """Deactivate a user and revoke their tokens (kept for the history that names them)"""
+        service.deactivate_user(current_company_id(), user_id)

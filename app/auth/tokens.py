@@ -1,0 +1,14 @@
+"""API token material: random secrets, of which only a SHA-256 digest is ever stored."""
+
+import hashlib
+import secrets
+
+TOKEN_PREFIX = "sf_"
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,1 @@
+"""Pieces every resource shares: strict fields, list envelopes, the API blueprint."""

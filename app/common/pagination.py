@@ -1,0 +1,39 @@
+"""Page arguments and the {items, page, per_page, total} envelope of every list."""
+
+from functools import cache
+
+from marshmallow import Schema, fields, validate
+
+from app.extensions import db
+
+MAX_PER_PAGE = 200
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page number"})
+    per_page = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": f"Items per page, 1–{MAX_PER_PAGE}"},
+    )
+
+
+@cache
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The list envelope schema for one item schema."""
+    name = item_schema.__name__.removesuffix("Schema") + "Page"
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+            "total": fields.Integer(required=True, metadata={"description": "Items matching, over all pages"}),
+        },
+        name=name,
+    )
+
+
+def paginate(statement, page: int, per_page: int) -> dict:
+    """Run a select for one page; Flask-SQLAlchemy does the offset and count."""
+    result = db.paginate(statement, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False, count=True)
+    return {"items": result.items, "page": page, "per_page": per_page, "total": result.total}

@@ -1,0 +1,22 @@
+"""Tenant scoping: every query for tenant-owned rows goes through these."""
+
+import sqlalchemy as sa
+
+from app.errors import NotFound
+from app.extensions import db
+
+
+def scoped(model, company_id: int) -> sa.Select:
+    """A select of the model's rows that belong to one company."""
+    return sa.select(model).where(model.company_id == company_id)
+
+
+def get_owned(model, company_id: int, object_id: int, *, for_update: bool = False):
+    """The company's object with this id; another company's object is as absent as a missing one."""
+    statement = scoped(model, company_id).where(model.id == object_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = db.session.scalar(statement)
+    if found is None:
+        raise NotFound(f"{model.__name__} {object_id} does not exist")
+    return found

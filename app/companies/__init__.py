@@ -1,0 +1,1 @@
+"""Companies: the tenants, and their settings."""

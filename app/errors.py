@@ -1,0 +1,177 @@
+"""Domain exceptions and the one JSON error shape every failure is answered with."""
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, g, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+log = logging.getLogger("stockflow.errors")
+
+
+class DomainError(Exception):
+    """A failure the client can act on: carries its HTTP status and slug."""
+
+    status_code = 400
+    slug = "bad_request"
+    default_message = "The request could not be processed"
+
+    def __init__(self, message: str | None = None, errors: dict | None = None):
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.errors = errors
+
+
+class ValidationFailed(DomainError):
+    status_code, slug, default_message = 422, "validation_error", "The request is invalid"
+
+
+class Unauthorized(DomainError):
+    status_code, slug, default_message = 401, "unauthorized", "A valid bearer token is required"
+
+
+class Forbidden(DomainError):
+    status_code, slug, default_message = 403, "forbidden", "Your role does not allow this action"
+
+
+class NotFound(DomainError):
+    status_code, slug, default_message = 404, "not_found", "The resource does not exist"
+
+
+class Conflict(DomainError):
+    status_code, slug, default_message = 409, "conflict", "The request conflicts with the current state"
+
+
+class EmailTaken(Conflict):
+    slug = "email_taken"
+
+
+class NameTaken(Conflict):
+    slug = "name_taken"
+
+
+class InUse(Conflict):
+    slug = "in_use"
+
+
+class LastAdmin(Conflict):
+    slug, default_message = "last_admin", "A company must keep at least one active admin"
+
+
+class Unavailable(DomainError):
+    status_code, slug, default_message = 503, "unavailable", "The service is temporarily unavailable"
+
+
+# Slugs for the HTTP errors raised by Flask, werkzeug, webargs and Flask-Limiter.
+HTTP_SLUGS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def error_response(status: int, slug: str, message: str, errors: dict | None = None, headers=None):
+    body = {"code": status, "status": HTTPStatus(status).phrase, "error": slug, "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_webargs_messages(messages: dict) -> dict:
+    """webargs nests errors by location ({"json": {...}, "query": {...}}); clients want fields."""
+    flat: dict = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            flat.update(errors)
+        else:
+            flat[location] = errors
+    # marshmallow reports a body of the wrong type (an array, a string) under "_schema".
+    if flat.get("_schema") == ["Invalid input type."]:
+        flat["body"] = ["Expected a JSON object."]
+        del flat["_schema"]
+    return flat
+
+
+def handle_domain_error(error: DomainError):
+    db.session.rollback()
+    return error_response(error.status_code, error.slug, error.message, error.errors)
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    slug = HTTP_SLUGS.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    message = error.description or HTTPStatus(status).description
+    data = getattr(error, "data", None) or {}
+    errors = _flatten_webargs_messages(data["messages"]) if "messages" in data else None
+    headers = dict(data.get("headers") or {})
+    if status == 400 and errors and "json" in errors:
+        slug, message = "malformed_json", "The request body is not valid JSON"
+        errors = {"body": ["Invalid JSON."]}
+    elif status == 422:
+        message = "The request is invalid: see errors for each field"
+    elif status == 404:
+        message = "The resource does not exist"
+    elif status == 405:
+        message = "The method is not allowed for this path"
+        headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
+    elif status == 413:
+        message = "The request body is larger than 1 MiB"
+    elif status == 429:
+        message = f"Rate limit exceeded ({error.description}); retry later"
+    return error_response(status, slug, message, errors, headers)
+
+
+def handle_database_unavailable(error: DBAPIError):
+    db.session.rollback()
+    log.error("database unavailable: %s", error.orig, extra={"request_id": g.get("request_id")})
+    return error_response(503, "unavailable", "The database is unavailable; retry shortly", headers={"Retry-After": "5"})
+
+
+def handle_unexpected(error: Exception):
+    db.session.rollback()
+    log.exception("unhandled exception", extra={"request_id": g.get("request_id")})
+    return error_response(500, "internal_error", "An unexpected error occurred; it has been logged")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, _operational_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def _operational_error(error: OperationalError):
+    # Lost or refused connections are the database being away; anything else is a bug.
+    if is_connection_error(error):
+        return handle_database_unavailable(error)
+    return handle_unexpected(error)
+
+
+# MySQL client errors meaning "no usable connection": can't connect, gone away, lost, timeout.
+CONNECTION_ERROR_CODES = {2002, 2003, 2005, 2006, 2013, 2055}
+
+
+def is_connection_error(error: DBAPIError) -> bool:
+    if error.connection_invalidated:
+        return True
+    args = getattr(error.orig, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0] in CONNECTION_ERROR_CODES
+    # SQLite: the file cannot be opened.
+    return "unable to open database" in str(error.orig)

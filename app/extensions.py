@@ -1,0 +1,46 @@
+"""Extension objects, created unbound and attached to the app in create_app."""
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from app.auth.tokens import token_digest
+from app.common.schemas import ErrorSchema
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so migrations can alter them on every database (SQLite batch mode).
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class StockFlowApi(Api):
+    # Documents every operation's default error response with our error body.
+    ERROR_SCHEMA = ErrorSchema
+
+
+def rate_limit_key() -> str:
+    """Limit API calls per token, falling back to the client address."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer ") and len(header) > 7:
+        # Only a digest of the token reaches the limiter's storage.
+        return "token:" + token_digest(header[7:].strip())
+    return "addr:" + (get_remote_address() or "unknown")
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = StockFlowApi()
+limiter = Limiter(key_func=rate_limit_key)

@@ -1,0 +1,1 @@
+"""Warehouses: the places a company keeps stock."""

@@ -1,0 +1,75 @@
+"""Configuration read from the environment; one class per way of running the app."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _sqlite_default() -> str:
+    return f"sqlite:///{BASE_DIR / 'instance' / 'stockflow.db'}"
+
+
+class Config:
+    ENV_NAME = os.environ.get("STOCKFLOW_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
+    SQLALCHEMY_RECORD_QUERIES = False
+    # Seconds to wait for a MySQL connection before answering 503.
+    DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
+    DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)
+    DB_POOL_RECYCLE = _int("DB_POOL_RECYCLE", 280)
+
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+    TOKEN_TTL_DAYS = _int("TOKEN_TTL_DAYS", 30)
+    # werkzeug.security method; tests lower the cost to keep the suite fast.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+    # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false"
+    # Per client address, on register and login.
+    RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "10 per minute")
+    # Per token (per client address when unauthenticated), on every other /api path.
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "1200 per minute")
+
+    API_TITLE = "StockFlow API"
+    API_VERSION = "1.0.0"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = os.environ.get(
+        "SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    )
+
+    @classmethod
+    def check(cls, config) -> None:
+        """Refuse to run production with settings that are only safe for development."""
+        if config["ENV_NAME"] != "production":
+            return
+        if config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+            raise RuntimeError("STOCKFLOW_ENV=production needs SECRET_KEY to be set")
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            raise RuntimeError("STOCKFLOW_ENV=production needs DATABASE_URL to point at MySQL")
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_AUTH = "1000 per minute"
+    RATELIMIT_API = "10000 per minute"
+    LOG_LEVEL = "WARNING"
