@@ -3,7 +3,11 @@
 import os
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 BASE_DIR = Path(__file__).resolve().parent
+# A local .env (see .env.example) fills in what the real environment does not set.
+load_dotenv(BASE_DIR / ".env")
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 
 

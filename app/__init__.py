@@ -1,6 +1,6 @@
 """StockFlow: a multi-tenant inventory API. create_app builds the Flask application."""
 
-from flask import Flask, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.database import engine_options
@@ -39,9 +39,6 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     api.init_app(app)
-    # Every /api call counts against the caller's per-token budget, except where a route sets its own.
-    app.config["RATELIMIT_DEFAULT"] = app.config["RATELIMIT_API"]
-    app.config["RATELIMIT_DEFAULTS_EXEMPT_WHEN"] = lambda: not request.path.startswith("/api/")
     limiter.init_app(app)
 
 

@@ -1,6 +1,6 @@
 """Extension objects, created unbound and attached to the app in create_app."""
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -43,4 +43,10 @@ def rate_limit_key() -> str:
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = StockFlowApi()
-limiter = Limiter(key_func=rate_limit_key)
+# Limits are read from the app's config on each request (RATELIMIT_API, RATELIMIT_AUTH), so one
+# Limiter serves every app built by create_app. Only /api paths carry the default limit.
+limiter = Limiter(
+    key_func=rate_limit_key,
+    default_limits=[lambda: current_app.config["RATELIMIT_API"]],
+    default_limits_exempt_when=lambda: not request.path.startswith("/api/"),
+)

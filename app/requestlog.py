@@ -31,8 +31,20 @@ class JsonFormatter(logging.Formatter):
 JsonFormatter.converter = time.gmtime
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time, as servers and test runners swap it."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 def configure_logging(app: Flask) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger("stockflow")
     logger.handlers[:] = [handler]

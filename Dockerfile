@@ -1,0 +1,24 @@
+# StockFlow API image: slim Python, non-root, gunicorn serving wsgi:app.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    FLASK_APP=wsgi \
+    BIND=0.0.0.0:5000
+
+WORKDIR /srv/stockflow
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+RUN useradd --create-home --uid 10001 stockflow
+COPY --chown=stockflow:stockflow . .
+USER stockflow
+
+EXPOSE 5000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/health/ready', timeout=2).status != 200)"
+
+CMD ["gunicorn", "wsgi:app"]

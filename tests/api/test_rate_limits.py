@@ -1,0 +1,53 @@
+"""Rate limits: register/login per client address, the rest of the API per token."""
+
+import pytest
+
+from app import create_app
+from config import TestConfig
+from tests.conftest import PASSWORD, unique_email
+
+
+@pytest.fixture
+def limited_app(database_url):
+    return create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_AUTH="3 per minute", RATELIMIT_API="5 per minute"
+    )
+
+
+def _register(client, address="10.0.0.1"):
+    return client.post(
+        "/api/auth/register",
+        json={"company_name": "Limited", "email": unique_email(), "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_registration_is_limited_per_client_address(limited_app):
+    client = limited_app.test_client()
+    statuses = [_register(client).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    assert _register(client, address="10.0.0.2").status_code == 201
+
+
+def test_a_limited_request_gets_429_json_with_retry_after(limited_app):
+    client = limited_app.test_client()
+    for _ in range(3):
+        client.post("/api/auth/token", json={"email": "x@example.com", "password": "wrong-password"})
+    response = client.post("/api/auth/token", json={"email": "x@example.com", "password": "wrong-password"})
+    assert response.status_code == 429
+    assert response.json["error"] == "rate_limited"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_api_calls_are_limited_per_token(limited_app):
+    client = limited_app.test_client()
+    first = _register(client, "10.0.1.1").json["token"]
+    second = _register(client, "10.0.1.2").json["token"]
+    as_first = [client.get("/api/auth/me", headers={"Authorization": f"Bearer {first}"}).status_code for _ in range(6)]
+    assert as_first == [200] * 5 + [429]
+    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {second}"}).status_code == 200
+
+
+def test_health_probes_are_not_rate_limited(limited_app):
+    client = limited_app.test_client()
+    assert {client.get("/health").status_code for _ in range(10)} == {200}

@@ -1,0 +1,53 @@
+"""Configuration rules: production refuses unsafe defaults; engines get the right options."""
+
+import pytest
+
+from app.auth.tokens import new_token, token_digest
+from app.database import engine_options
+from config import DEFAULT_SECRET_KEY, Config
+
+
+def _config(**values):
+    base = {"ENV_NAME": "production", "SECRET_KEY": "s3cret", "SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@db/stockflow"}
+    return {**base, **values}
+
+
+def test_production_refuses_the_default_secret_key():
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        Config.check(_config(SECRET_KEY=DEFAULT_SECRET_KEY))
+
+
+def test_production_refuses_sqlite():
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        Config.check(_config(SQLALCHEMY_DATABASE_URI="sqlite:///x.db"))
+
+
+def test_production_with_a_secret_and_mysql_is_accepted():
+    Config.check(_config())
+
+
+def test_development_accepts_the_defaults():
+    Config.check(_config(ENV_NAME="development", SECRET_KEY=DEFAULT_SECRET_KEY, SQLALCHEMY_DATABASE_URI="sqlite://"))
+
+
+def test_mysql_engines_ping_recycle_and_speak_utf8mb4():
+    options = engine_options({
+        "SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@db/stockflow",
+        "DB_POOL_RECYCLE": 280, "DB_POOL_SIZE": 10, "DB_CONNECT_TIMEOUT": 5,
+    })
+    assert options["pool_pre_ping"] is True
+    assert options["pool_recycle"] == 280
+    assert options["connect_args"] == {"charset": "utf8mb4", "connect_timeout": 5}
+
+
+def test_tokens_are_long_random_and_digested_with_sha256():
+    first, second = new_token(), new_token()
+    assert first != second and len(first) > 40
+    assert len(token_digest(first)) == 64 and token_digest(first) == token_digest(first)
+
+
+def test_create_app_refuses_production_with_defaults():
+    from app import create_app
+
+    with pytest.raises(RuntimeError):
+        create_app(Config, ENV_NAME="production", SECRET_KEY=DEFAULT_SECRET_KEY)
