@@ -76,13 +76,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
-
+    # Dropping a table drops its indexes; MySQL refuses to drop an index a foreign key still needs.
     op.drop_table('api_tokens')
     op.drop_table('warehouses')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_users_company_id'))
-
     op.drop_table('users')
     op.drop_table('companies')
