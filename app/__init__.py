@@ -2,6 +2,7 @@
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.database import engine_options
 from app.errors import register_errorhandlers
@@ -12,6 +13,7 @@ from config import Config
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config or Config)
     app.config.update(overrides)
     app.json.sort_keys = False
@@ -31,6 +33,14 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     register_commands(app)
     register_request_logging(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Path ids beyond a 64-bit integer cannot exist: answer 404 at routing, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:
