@@ -55,12 +55,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import health
     from app.auth.routes import auth_blp, users_blp
+    from app.bundles.routes import blp as bundles_blp
     from app.companies.routes import blp as companies_blp
+    from app.products.routes import blp as products_blp
+    from app.products.routes import types_blp
+    from app.suppliers.routes import blp as suppliers_blp
+    from app.suppliers.routes import links_blp
     from app.warehouses.routes import blp as warehouses_blp
 
-    for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp):
+    for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
+                      products_blp, links_blp, bundles_blp, health.blp):
         api.register_blueprint(blueprint)
-    api.register_blueprint(health.blp)
 
 
 def register_commands(app: Flask) -> None:

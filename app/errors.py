@@ -57,6 +57,14 @@ class InUse(Conflict):
     slug = "in_use"
 
 
+class SkuTaken(Conflict):
+    slug = "sku_taken"
+
+
+class BundleCycle(ValidationFailed):
+    slug, default_message = "bundle_cycle", "A bundle cannot contain itself, directly or through other bundles"
+
+
 class LastAdmin(Conflict):
     slug, default_message = "last_admin", "A company must keep at least one active admin"
 

@@ -3,21 +3,9 @@
 from marshmallow import Schema, fields, validate
 
 from app.auth.models import Role
-from app.common.fields import StrictBoolean, Text, UTCDateTime
+from app.common.fields import Email, StrictBoolean, Text, UTCDateTime
 
 ROLES = [role.name for role in Role]
-
-
-class Email(fields.Email):
-    """An email address, trimmed and lower-cased: emails are unique case-insensitively."""
-
-    def __init__(self, **kwargs):
-        super().__init__(validate=validate.Length(max=254), **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            value = value.strip()
-        return super()._deserialize(value, attr, data, **kwargs).lower()
 
 
 class Password(fields.String):

@@ -1,8 +1,11 @@
 """Marshmallow fields that refuse the lenient coercions JSON clients get bitten by."""
 
 import datetime as dt
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from marshmallow import fields, validate
+
+from app.products.domain import normalize_sku
 
 
 class StrictInteger(fields.Integer):
@@ -49,3 +52,66 @@ class UTCDateTime(fields.DateTime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class Money(fields.Field):
+    """A decimal amount: a string or JSON number in, a string with 2 places out; never a float."""
+
+    MAX = Decimal("99999999.99")
+    CENT = Decimal("0.01")
+    default_error_messages = {
+        "invalid": "Not a valid amount.",
+        "places": "At most 2 decimal places.",
+        "range": "Must be between 0 and 99999999.99.",
+    }
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string", "format": "decimal", "example": "19.99", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.make_error("invalid")
+        try:
+            # str() of a float is its shortest repr, so 19.99 stays 19.99 rather than 19.9899…
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise self.make_error("invalid") from None
+        if not amount.is_finite():
+            raise self.make_error("invalid")
+        if amount != amount.quantize(self.CENT, rounding=ROUND_DOWN):
+            raise self.make_error("places")
+        if not 0 <= amount <= self.MAX:
+            raise self.make_error("range")
+        return amount.quantize(self.CENT)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(Decimal(value).quantize(self.CENT))
+
+
+class Email(fields.Email):
+    """An email address, trimmed and lower-cased: emails are unique case-insensitively."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(max=254), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class Sku(fields.String):
+    """A SKU: trimmed, 1–64 letters, digits, '-', '_' or '.'."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": r"^[A-Za-z0-9._-]{1,64}$", "example": "WID-001", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return normalize_sku(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise self.make_error("invalid_sku", detail=str(error)) from None
+
+    default_error_messages = {"invalid_sku": "Not a valid SKU: {detail}."}

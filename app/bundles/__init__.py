@@ -1,0 +1,1 @@
+"""Bundles: products made of other products, holding no stock of their own."""

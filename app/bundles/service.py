@@ -1,0 +1,129 @@
+"""Bundle use cases: create with components, replace them without cycles, compute availability."""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.bundles import domain
+from app.bundles.models import BundleComponent
+from app.common.integrity import flush_or_sku_taken
+from app.common.pagination import paginate
+from app.common.tenancy import scoped
+from app.common.transaction import commit
+from app.companies.models import Company
+from app.errors import BundleCycle, NotFound, ValidationFailed
+from app.extensions import db
+from app.inventory.models import InventoryLevel
+from app.products.models import Product
+
+
+def _bundles(company_id: int) -> sa.Select:
+    return (
+        scoped(Product, company_id)
+        .where(Product.is_bundle.is_(True))
+        .options(so.selectinload(Product.components).joinedload(BundleComponent.component))
+    )
+
+
+def list_bundles(company_id: int, page: int, per_page: int, is_active: bool | None = True) -> dict:
+    statement = _bundles(company_id).order_by(Product.id)
+    if is_active is not None:
+        statement = statement.where(Product.is_active.is_(is_active))
+    result = paginate(statement, page, per_page)
+    attach_availability(company_id, result["items"])
+    return result
+
+
+def get_bundle(company_id: int, bundle_id: int) -> Product:
+    bundle = db.session.scalar(_bundles(company_id).where(Product.id == bundle_id))
+    if bundle is None:
+        raise NotFound(f"Bundle {bundle_id} does not exist")
+    attach_availability(company_id, [bundle])
+    return bundle
+
+
+def create_bundle(company_id: int, name: str, sku: str, price, components: list[dict], description: str | None = None) -> Product:
+    """Create the bundle product and its components in one transaction."""
+    _lock_catalog(company_id)
+    _check_components(company_id, components)
+    bundle = Product(company_id=company_id, name=name, price=price, description=description, is_bundle=True)
+    bundle.change_sku(sku)
+    db.session.add(bundle)
+    flush_or_sku_taken(bundle.sku)
+    _write_components(bundle, components)
+    commit()
+    return get_bundle(company_id, bundle.id)
+
+
+def replace_components(company_id: int, bundle_id: int, components: list[dict]) -> Product:
+    _lock_catalog(company_id)
+    bundle = db.session.scalar(scoped(Product, company_id).where(Product.id == bundle_id, Product.is_bundle.is_(True)))
+    if bundle is None:
+        raise NotFound(f"Bundle {bundle_id} does not exist")
+    _check_components(company_id, components)
+    if domain.creates_cycle(load_graph(company_id), bundle_id, [line["product_id"] for line in components]):
+        raise BundleCycle(errors={"components": [f"bundle {bundle_id} would contain itself"]})
+    db.session.execute(sa.delete(BundleComponent).where(BundleComponent.bundle_id == bundle_id))
+    _write_components(bundle, components)
+    db.session.commit()
+    db.session.expire(bundle)
+    return get_bundle(company_id, bundle_id)
+
+
+def load_graph(company_id: int) -> domain.Graph:
+    """The company's whole bundle graph, in one query."""
+    graph: domain.Graph = {}
+    rows = db.session.execute(
+        sa.select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
+        .where(BundleComponent.company_id == company_id)
+    )
+    for bundle_id, component_id, quantity in rows:
+        graph.setdefault(bundle_id, []).append((component_id, quantity))
+    return graph
+
+
+def attach_availability(company_id: int, products: list[Product]) -> None:
+    """Set `availability` on each bundle among `products`, in two queries whatever their nesting."""
+    bundles = [product for product in products if product.is_bundle]
+    if not bundles:
+        return
+    graph = load_graph(company_id)
+    stocked = domain.stocked_components(graph, [bundle.id for bundle in bundles])
+    stock: dict[int, dict[int, int]] = {}
+    if stocked:
+        rows = db.session.execute(
+            sa.select(InventoryLevel.product_id, InventoryLevel.warehouse_id, InventoryLevel.on_hand - InventoryLevel.reserved)
+            .where(InventoryLevel.company_id == company_id, InventoryLevel.product_id.in_(stocked))
+        )
+        for product_id, warehouse_id, available in rows:
+            stock.setdefault(product_id, {})[warehouse_id] = available
+    warehouse_ids = sorted({warehouse_id for by_warehouse in stock.values() for warehouse_id in by_warehouse})
+    for bundle in bundles:
+        per_warehouse = domain.availability(graph, bundle.id, stock, warehouse_ids)
+        bundle.availability = [{"warehouse_id": w, "available": n} for w, n in per_warehouse.items()]
+
+
+def _lock_catalog(company_id: int) -> None:
+    # Bundle graph changes are serialized per company, so two concurrent edits cannot together
+    # close a cycle that each alone would not.
+    db.session.execute(sa.select(Company.id).where(Company.id == company_id).with_for_update())
+
+
+def _check_components(company_id: int, components: list[dict]) -> None:
+    ids = [line["product_id"] for line in components]
+    found = dict(
+        db.session.execute(
+            sa.select(Product.id, Product.is_active).where(Product.company_id == company_id, Product.id.in_(ids))
+        ).all()
+    )
+    errors = [f"product {i} does not exist" for i in ids if i not in found]
+    errors += [f"product {i} is archived" for i in ids if found.get(i) is False]
+    if errors:
+        raise ValidationFailed(errors={"components": errors})
+
+
+def _write_components(bundle: Product, components: list[dict]) -> None:
+    db.session.add_all(
+        BundleComponent(bundle_id=bundle.id, component_id=line["product_id"], company_id=bundle.company_id, quantity=line["quantity"])
+        for line in components
+    )
+    db.session.flush()

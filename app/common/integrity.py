@@ -1,0 +1,28 @@
+"""Reading which constraint an IntegrityError broke, the same way on MySQL and SQLite."""
+
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import SkuTaken
+from app.extensions import db
+
+
+def violates(error: IntegrityError, *names: str) -> bool:
+    """True when the error names one of these constraints or columns.
+
+    MySQL says "Duplicate entry 'X' for key 'uq_products_sku_key'", SQLite says
+    "UNIQUE constraint failed: products.sku_key": both contain the column name.
+    """
+    message = str(error.orig)
+    return any(name in message for name in names)
+
+
+def flush_or_sku_taken(sku: str) -> None:
+    """Flush a new or renamed product: the unique index on the normalized SKU decides, also
+    between concurrent requests, never a check-then-insert."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        if violates(error, "sku_key"):
+            raise SkuTaken(f"SKU '{sku}' is already in use", {"sku": ["already in use"]}) from None
+        raise

@@ -1,0 +1,101 @@
+"""Idempotency-Key handling: claim a key inside the request's transaction, store or replay its answer."""
+
+import datetime as dt
+import hashlib
+import json
+
+import sqlalchemy as sa
+from flask import Response, g, request
+from sqlalchemy.exc import IntegrityError
+
+from app.common.time import utcnow
+from app.errors import Conflict, ValidationFailed
+from app.extensions import db
+from app.idempotency.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+KEY_TTL = dt.timedelta(hours=24)
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    slug = "idempotency_key_reused"
+    default_message = "This Idempotency-Key was already used with a different request"
+
+
+def request_fingerprint() -> str:
+    body = request.get_data(cache=True)
+    try:
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        pass
+    return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
+
+
+def run_idempotently(company_id: int, key: str, view, *args, **kwargs) -> Response:
+    """Answer a keyed write: replay the stored answer, or run the view and store its answer atomically.
+
+    The key row is inserted first, in the same transaction as the write. A concurrent request with
+    the same key blocks on that row's unique index until the first commits, then replays its answer.
+    Only successful answers are stored: a failed request applied nothing and may be retried as is.
+    """
+    if not 1 <= len(key) <= 255:
+        raise ValidationFailed(errors={HEADER: ["Must be 1–255 characters."]})
+    fingerprint = request_fingerprint()
+    claim = _claim(company_id, key, fingerprint)
+    if isinstance(claim, Response):
+        return claim
+    g.commit_deferred = True
+    try:
+        response = view(*args, **kwargs)
+    finally:
+        g.commit_deferred = False
+    if 200 <= response.status_code < 300:
+        claim.response_status = response.status_code
+        claim.response_body = response.get_data(as_text=True)
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _claim(company_id: int, key: str, fingerprint: str) -> IdempotencyKey | Response:
+    for _ in range(3):
+        row = IdempotencyKey(
+            company_id=company_id, key=key, request_hash=fingerprint,
+            response_status=0, response_body="", expires_at=utcnow() + KEY_TTL,
+        )
+        db.session.add(row)
+        try:
+            db.session.flush()
+            return row
+        except IntegrityError:
+            db.session.rollback()
+        stored = db.session.scalar(
+            sa.select(IdempotencyKey).where(IdempotencyKey.company_id == company_id, IdempotencyKey.key == key)
+        )
+        if stored is None:
+            continue  # the first request failed and released the key: try to claim it again
+        if stored.expires_at <= utcnow():
+            db.session.delete(stored)
+            db.session.commit()
+            continue
+        if stored.request_hash != fingerprint:
+            raise IdempotencyKeyReused(errors={HEADER: ["already used with a different request"]})
+        return _replay(stored)
+    raise Conflict("A request with this Idempotency-Key is in progress; retry shortly")
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    db.session.rollback()
+    return Response(
+        stored.response_body,
+        status=stored.response_status,
+        mimetype="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+def purge_expired() -> int:
+    result = db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow()))
+    db.session.commit()
+    return result.rowcount

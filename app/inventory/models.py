@@ -1,0 +1,67 @@
+"""Stock levels and the stock ledger."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.common.time import utcnow
+from app.extensions import db
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+LedgerId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class InventoryLevel(db.Model):
+    __tablename__ = "inventory_levels"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"))
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"))
+    warehouse_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("warehouses.id"))
+    on_hand: so.Mapped[int] = so.mapped_column(default=0)
+    reserved: so.Mapped[int] = so.mapped_column(default=0)
+    # Per-warehouse override of the product's threshold.
+    low_stock_threshold: so.Mapped[int | None]
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "warehouse_id"),
+        sa.Index("ix_inventory_levels_company_id_warehouse_id", "company_id", "warehouse_id"),
+        sa.CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
+        sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
+        sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
+    )
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(db.Model):
+    """One row of the ledger. Rows are only ever inserted: Σ quantity_change of a level = on_hand."""
+
+    __tablename__ = "stock_movements"
+
+    id: so.Mapped[int] = so.mapped_column(LedgerId, primary_key=True)
+    company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"))
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"))
+    warehouse_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("warehouses.id"))
+    type: so.Mapped[str] = so.mapped_column(sa.String(16))
+    quantity_change: so.Mapped[int]
+    on_hand_after: so.Mapped[int]
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    reference: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    transfer_id: so.Mapped[str | None] = so.mapped_column(sa.String(36))
+    order_id: so.Mapped[int | None]
+    bundle_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("products.id"))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    occurred_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_stock_movements_company_product_warehouse", "company_id", "product_id", "warehouse_id", "id"),
+        sa.CheckConstraint(
+            "type IN ('receive', 'sale', 'return', 'remove', 'adjust', 'count', 'transfer')", name="type_known"
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Products and product types: the catalogue."""

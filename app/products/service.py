@@ -1,0 +1,159 @@
+"""Catalogue use cases: product types, and products created with their stock in one transaction."""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.exc import IntegrityError
+
+from app.bundles import service as bundle_service
+from app.common.integrity import flush_or_sku_taken
+from app.common.pagination import paginate
+from app.common.tenancy import get_owned, scoped
+from app.common.transaction import commit
+from app.errors import InUse, NameTaken, ValidationFailed
+from app.extensions import db
+from app.inventory import service as inventory_service
+from app.inventory.models import InventoryLevel
+from app.products.domain import sku_key
+from app.products.models import Product, ProductType
+from app.suppliers import service as supplier_service
+from app.suppliers.models import ProductSupplier
+
+
+# Product types
+
+
+def list_product_types(company_id: int, page: int, per_page: int) -> dict:
+    return paginate(scoped(ProductType, company_id).order_by(ProductType.id), page, per_page)
+
+
+def get_product_type(company_id: int, type_id: int) -> ProductType:
+    return get_owned(ProductType, company_id, type_id)
+
+
+def create_product_type(company_id: int, name: str, low_stock_threshold: int) -> ProductType:
+    product_type = ProductType(company_id=company_id, low_stock_threshold=low_stock_threshold)
+    product_type.rename(name)
+    db.session.add(product_type)
+    _commit_or_name_taken(name)
+    return product_type
+
+
+def update_product_type(company_id: int, type_id: int, changes: dict) -> ProductType:
+    product_type = get_owned(ProductType, company_id, type_id)
+    if "name" in changes:
+        product_type.rename(changes.pop("name"))
+    for field, value in changes.items():
+        setattr(product_type, field, value)
+    _commit_or_name_taken(product_type.name)
+    return product_type
+
+
+def delete_product_type(company_id: int, type_id: int) -> None:
+    product_type = get_owned(ProductType, company_id, type_id)
+    db.session.delete(product_type)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InUse(f"Product type {type_id} is used by products; move them to another type first")
+
+
+def _commit_or_name_taken(name: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise NameTaken(f"A product type named '{name}' already exists", {"name": ["already in use"]})
+
+
+# Products
+
+
+def create_product(company_id: int, user_id: int | None, data: dict) -> Product:
+    """Create a product with its initial stock, ledger rows and supplier link, all or nothing."""
+    stock = {line["warehouse_id"]: line["quantity"] for line in data.pop("inventory", [])}
+    if "warehouse_id" in data:
+        stock[data.pop("warehouse_id")] = data.pop("initial_quantity", 0)
+    supplier_id = data.pop("supplier_id", None)
+    _check_product_type(company_id, data.get("product_type_id"))
+    supplier = supplier_service.supplier_for_body(company_id, supplier_id) if supplier_id is not None else None
+
+    product = Product(company_id=company_id, **{k: v for k, v in data.items() if k != "sku"})
+    product.change_sku(data["sku"])
+    db.session.add(product)
+    flush_or_sku_taken(product.sku)
+    inventory_service.place_initial_stock(company_id, product.id, stock, user_id)
+    if supplier is not None:
+        supplier_service.link(product, supplier, {"is_primary": True})
+    commit()
+    return get_product(company_id, product.id)
+
+
+def list_products(company_id: int, page: int, per_page: int, **filters) -> dict:
+    statement = _filtered(scoped(Product, company_id), company_id, **filters).order_by(Product.id)
+    result = paginate(statement.options(so.selectinload(Product.levels)), page, per_page)
+    bundle_service.attach_availability(company_id, result["items"])
+    return result
+
+
+def get_product(company_id: int, product_id: int) -> Product:
+    product = db.session.scalar(
+        scoped(Product, company_id).where(Product.id == product_id).options(so.selectinload(Product.levels))
+    )
+    if product is None:
+        get_owned(Product, company_id, product_id)  # raises the usual NotFound
+    bundle_service.attach_availability(company_id, [product])
+    return product
+
+
+def update_product(company_id: int, product_id: int, changes: dict) -> Product:
+    product = get_owned(Product, company_id, product_id)
+    if "product_type_id" in changes:
+        _check_product_type(company_id, changes["product_type_id"])
+    if "sku" in changes:
+        product.change_sku(changes.pop("sku"))
+    for field, value in changes.items():
+        setattr(product, field, value)
+    flush_or_sku_taken(product.sku)
+    db.session.commit()
+    return get_product(company_id, product_id)
+
+
+def archive_product(company_id: int, product_id: int) -> None:
+    """Archived products keep their history but leave alerts and take no new movements or orders."""
+    get_owned(Product, company_id, product_id).is_active = False
+    db.session.commit()
+
+
+def _filtered(statement, company_id: int, q=None, sku=None, product_type_id=None, supplier_id=None,
+              warehouse_id=None, is_bundle=None, is_active=None):
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(sa.or_(Product.name.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\")))
+    if sku:
+        statement = statement.where(Product.sku_key == sku_key(sku))
+    if product_type_id is not None:
+        statement = statement.where(Product.product_type_id == product_type_id)
+    if supplier_id is not None:
+        statement = statement.where(Product.id.in_(
+            sa.select(ProductSupplier.product_id).where(
+                ProductSupplier.company_id == company_id, ProductSupplier.supplier_id == supplier_id)))
+    if warehouse_id is not None:
+        statement = statement.where(Product.id.in_(
+            sa.select(InventoryLevel.product_id).where(
+                InventoryLevel.company_id == company_id, InventoryLevel.warehouse_id == warehouse_id)))
+    if is_bundle is not None:
+        statement = statement.where(Product.is_bundle.is_(is_bundle))
+    if is_active is not None:
+        statement = statement.where(Product.is_active.is_(is_active))
+    return statement
+
+
+def _check_product_type(company_id: int, product_type_id: int | None) -> None:
+    if product_type_id is None:
+        return
+    exists = db.session.scalar(
+        sa.select(ProductType.id).where(ProductType.company_id == company_id, ProductType.id == product_type_id)
+    )
+    if exists is None:
+        raise ValidationFailed(errors={"product_type_id": [f"product type {product_type_id} does not exist"]})

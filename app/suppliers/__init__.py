@@ -1,0 +1,1 @@
+"""Suppliers and which products they supply, on what terms."""

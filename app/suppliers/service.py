@@ -1,0 +1,112 @@
+"""Supplier use cases, and the links saying which supplier provides which product on what terms."""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.common.pagination import paginate
+from app.common.tenancy import get_owned, scoped
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.products.models import Product
+from app.suppliers.models import ProductSupplier, Supplier
+
+
+def list_suppliers(company_id: int, page: int, per_page: int, q: str | None = None) -> dict:
+    statement = scoped(Supplier, company_id).order_by(Supplier.id)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(Supplier.name.ilike(pattern, escape="\\"))
+    return paginate(statement, page, per_page)
+
+
+def get_supplier(company_id: int, supplier_id: int) -> Supplier:
+    return get_owned(Supplier, company_id, supplier_id)
+
+
+def create_supplier(company_id: int, **fields) -> Supplier:
+    supplier = Supplier(company_id=company_id, **fields)
+    db.session.add(supplier)
+    db.session.commit()
+    return supplier
+
+
+def update_supplier(company_id: int, supplier_id: int, changes: dict) -> Supplier:
+    supplier = get_owned(Supplier, company_id, supplier_id)
+    for field, value in changes.items():
+        setattr(supplier, field, value)
+    db.session.commit()
+    return supplier
+
+
+def delete_supplier(company_id: int, supplier_id: int) -> None:
+    """Delete a supplier and its product links (the links only describe terms; no stock depends on them)."""
+    supplier = get_owned(Supplier, company_id, supplier_id)
+    db.session.execute(sa.delete(ProductSupplier).where(ProductSupplier.supplier_id == supplier.id))
+    db.session.delete(supplier)
+    db.session.commit()
+
+
+def list_links(company_id: int, product_id: int) -> list[ProductSupplier]:
+    get_owned(Product, company_id, product_id)
+    return db.session.scalars(
+        scoped(ProductSupplier, company_id)
+        .where(ProductSupplier.product_id == product_id)
+        .order_by(ProductSupplier.supplier_id)
+        .options(so.joinedload(ProductSupplier.supplier))
+    ).all()
+
+
+def set_link(company_id: int, product_id: int, supplier_id: int, terms: dict) -> ProductSupplier:
+    """Create or update the link; making it primary clears the product's other primary, atomically."""
+    # Locking the product serializes concurrent changes of its primary supplier.
+    product = get_owned(Product, company_id, product_id, for_update=True)
+    link_row = link(product, get_owned(Supplier, company_id, supplier_id), terms)
+    db.session.commit()
+    return link_row
+
+
+def supplier_for_body(company_id: int, supplier_id: int) -> Supplier:
+    """A supplier named in a request body: unknown → 422 on the field (a path id would be 404)."""
+    supplier = db.session.scalar(scoped(Supplier, company_id).where(Supplier.id == supplier_id))
+    if supplier is None:
+        raise ValidationFailed(errors={"supplier_id": [f"supplier {supplier_id} does not exist"]})
+    return supplier
+
+
+def link(product: Product, supplier: Supplier, terms: dict) -> ProductSupplier:
+    """Upsert a link inside the caller's transaction (flushes, never commits)."""
+    link_row = db.session.scalar(
+        sa.select(ProductSupplier).where(ProductSupplier.product_id == product.id, ProductSupplier.supplier_id == supplier.id)
+    )
+    if link_row is None:
+        link_row = ProductSupplier(company_id=product.company_id, product_id=product.id, supplier=supplier)
+        db.session.add(link_row)
+    terms = dict(terms)
+    make_primary = terms.pop("is_primary", None)
+    for field, value in terms.items():
+        setattr(link_row, field, value)
+    if make_primary:
+        # Clear the old primary first: the unique (product, primary) index is checked row by row.
+        db.session.execute(
+            sa.update(ProductSupplier)
+            .where(ProductSupplier.product_id == product.id, ProductSupplier.supplier_id != supplier.id)
+            .values(primary_flag=None)
+        )
+    if make_primary is not None:
+        link_row.is_primary = make_primary
+    db.session.flush()
+    return link_row
+
+
+def unlink(company_id: int, product_id: int, supplier_id: int) -> None:
+    get_owned(Product, company_id, product_id)
+    deleted = db.session.execute(
+        sa.delete(ProductSupplier).where(
+            ProductSupplier.company_id == company_id,
+            ProductSupplier.product_id == product_id,
+            ProductSupplier.supplier_id == supplier_id,
+        )
+    ).rowcount
+    if not deleted:
+        raise NotFound(f"Product {product_id} has no link to supplier {supplier_id}")
+    db.session.commit()
