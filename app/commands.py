@@ -1,32 +1,91 @@
 """Flask CLI commands: demo data."""
 
+from decimal import Decimal
+
 import click
 import sqlalchemy as sa
 from flask import Flask
 
 from app.auth import service as auth_service
 from app.auth.models import User
+from app.bundles import service as bundle_service
 from app.extensions import db
+from app.products import service as product_service
+from app.suppliers import service as supplier_service
 from app.warehouses import service as warehouse_service
 
 DEMO_EMAIL = "admin@demo.stockflow.local"
 DEMO_PASSWORD = "stockflow-demo"
+
+# (type, supplier, sku, name, price, stock in Main, stock in East)
+DEMO_PRODUCTS = [
+    ("Clocks", "Tick & Co", "RETRO-CLOCK", "Retro alarm clock", "24.90", 40, 12),
+    ("Clocks", "Tick & Co", "WALL-CLOCK", "Station wall clock", "59.00", 8, 3),
+    ("Clocks", "Tick & Co", "DESK-CLOCK", "Walnut desk clock", "34.50", 15, 0),
+    ("Clocks", "Tick & Co", "CUCKOO-CLOCK", "Black Forest cuckoo clock", "189.00", 2, 1),
+    ("Lamps", "Lumen Supply", "DESK-LAMP", "Brass desk lamp", "42.00", 25, 10),
+    ("Lamps", "Lumen Supply", "FLOOR-LAMP", "Arc floor lamp", "129.00", 4, 2),
+    ("Lamps", "Lumen Supply", "BEDSIDE-LAMP", "Linen bedside lamp", "29.90", 30, 18),
+    ("Lamps", "Lumen Supply", "EDISON-BULB", "Edison filament bulb", "6.50", 200, 120),
+    ("Stationery", "Paper Mill Ltd", "NOTEBOOK-A5", "Dotted notebook A5", "9.90", 150, 80),
+    ("Stationery", "Paper Mill Ltd", "NOTEBOOK-A4", "Ruled notebook A4", "12.90", 90, 40),
+    ("Stationery", "Paper Mill Ltd", "FOUNTAIN-PEN", "Steel fountain pen", "27.00", 35, 10),
+    ("Stationery", "Paper Mill Ltd", "INK-BLUE", "Blue ink bottle", "7.50", 60, 25),
+    ("Stationery", "Paper Mill Ltd", "GIFT-WRAP", "Kraft gift wrap roll", "4.20", 300, 100),
+    ("Stationery", "Paper Mill Ltd", "GIFT-BOX-SM", "Small gift box", "2.10", 120, 60),
+    ("Home", "Lumen Supply", "CANDLE-FIG", "Fig scented candle", "18.00", 45, 20),
+    ("Home", "Tick & Co", "HOURGLASS", "Sand hourglass, 30 min", "22.00", 6, 4),
+    ("Home", "Paper Mill Ltd", "PHOTO-FRAME", "Oak photo frame 13x18", "15.00", 50, 5),
+    ("Home", "Lumen Supply", "VASE-GLASS", "Hand-blown glass vase", "48.00", 9, 0),
+    ("Home", "Paper Mill Ltd", "COASTER-SET", "Cork coaster set of 4", "11.00", 70, 35),
+    ("Home", "Tick & Co", "BAROMETER", "Brass barometer", "95.00", 3, 1),
+]
+DEMO_TYPES = {"Clocks": 5, "Lamps": 8, "Stationery": 25, "Home": 10}
+DEMO_SUPPLIERS = {
+    "Tick & Co": ("orders@tickandco.example", 14),
+    "Lumen Supply": ("sales@lumen.example", 7),
+    "Paper Mill Ltd": ("orders@papermill.example", 5),
+}
 
 
 def seed_demo() -> bool:
     """Load the demo company once; False when it is already there."""
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL)) is not None:
         return False
-    company, _user, _token, _api_token = auth_service.register("Demo Trading Co.", DEMO_EMAIL, DEMO_PASSWORD, "Demo Admin")
-    warehouse_service.create_warehouse(company.id, "Main Warehouse", "1 Harbour Road, Springfield")
-    warehouse_service.create_warehouse(company.id, "East Depot", "42 Industrial Way, Shelbyville")
+    company, user, _token, _api_token = auth_service.register("Demo Trading Co.", DEMO_EMAIL, DEMO_PASSWORD, "Demo Admin")
+    main = warehouse_service.create_warehouse(company.id, "Main Warehouse", "1 Harbour Road, Springfield")
+    east = warehouse_service.create_warehouse(company.id, "East Depot", "42 Industrial Way, Shelbyville")
+    types = {
+        name: product_service.create_product_type(company.id, name, threshold).id
+        for name, threshold in DEMO_TYPES.items()
+    }
+    suppliers = {
+        name: supplier_service.create_supplier(company.id, name=name, contact_email=email, lead_time_days=lead).id
+        for name, (email, lead) in DEMO_SUPPLIERS.items()
+    }
+    products = {}
+    for type_name, supplier_name, sku, name, price, in_main, in_east in DEMO_PRODUCTS:
+        product = product_service.create_product(company.id, user.id, {
+            "name": name, "sku": sku, "price": Decimal(price), "product_type_id": types[type_name],
+            "supplier_id": suppliers[supplier_name],
+            "inventory": [{"warehouse_id": main.id, "quantity": in_main}, {"warehouse_id": east.id, "quantity": in_east}],
+        })
+        products[sku] = product.id
+    bundle_service.create_bundle(
+        company.id, name="Writer's gift set", sku="GIFT-SET-WRITER", price=Decimal("44.00"),
+        description="Notebook, fountain pen and ink, boxed",
+        components=[
+            {"product_id": products[sku], "quantity": 1}
+            for sku in ("NOTEBOOK-A5", "FOUNTAIN-PEN", "INK-BLUE", "GIFT-BOX-SM")
+        ],
+    )
     return True
 
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
-        """Load demo data (a company, its admin, two warehouses) unless already loaded."""
+        """Load demo data (a company, its admin, warehouses, catalogue, stock) unless already loaded."""
         created = seed_demo()
         click.echo("Demo data loaded." if created else "Demo data already present; nothing added.")
         click.echo(f"Demo admin: {DEMO_EMAIL} / {DEMO_PASSWORD}")

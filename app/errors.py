@@ -122,6 +122,7 @@ def handle_domain_error(error: DomainError):
 
 
 def handle_http_exception(error: HTTPException):
+    db.session.rollback()
     status = error.code or 500
     slug = HTTP_SLUGS.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
     message = error.description or HTTPStatus(status).description

@@ -1,21 +1,40 @@
 """The demo data command."""
 
-from app.commands import DEMO_EMAIL, DEMO_PASSWORD
+import pytest
+
+from app.commands import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PRODUCTS
 
 
-def test_seed_demo_loads_a_company_an_admin_and_two_warehouses(runner, client):
+@pytest.fixture
+def demo(runner, client):
     result = runner.invoke(args=["seed-demo"])
+    token = client.post("/api/auth/token", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).json["token"]
+    return result, {"Authorization": f"Bearer {token}"}
+
+
+def test_seed_demo_prints_the_admin_credentials(demo):
+    result, _ = demo
     assert result.exit_code == 0
     assert f"{DEMO_EMAIL} / {DEMO_PASSWORD}" in result.output
-    token = client.post("/api/auth/token", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).json["token"]
-    warehouses = client.get("/api/warehouses", headers={"Authorization": f"Bearer {token}"}).json
-    assert [w["name"] for w in warehouses["items"]] == ["Main Warehouse", "East Depot"]
 
 
-def test_seed_demo_twice_adds_nothing_the_second_time(runner, client):
-    runner.invoke(args=["seed-demo"])
+def test_seed_demo_loads_warehouses_catalogue_stock_and_a_bundle(demo, client):
+    _, headers = demo
+    assert [w["name"] for w in client.get("/api/warehouses", headers=headers).json["items"]] == ["Main Warehouse", "East Depot"]
+    assert client.get("/api/product-types", headers=headers).json["total"] == 4
+    assert client.get("/api/suppliers", headers=headers).json["total"] == 3
+    products = client.get("/api/products?is_bundle=false&per_page=200", headers=headers).json
+    assert products["total"] == len(DEMO_PRODUCTS) == 20
+    assert sum(p["total_on_hand"] for p in products["items"]) == sum(main + east for *_, main, east in DEMO_PRODUCTS)
+    bundle = client.get("/api/bundles", headers=headers).json["items"][0]
+    assert bundle["sku"] == "GIFT-SET-WRITER"
+    assert [line["available"] for line in bundle["availability"]] == [35, 10]
+
+
+def test_seed_demo_twice_adds_nothing_the_second_time(demo, runner, client):
+    _, headers = demo
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0
     assert "already present" in again.output
-    token = client.post("/api/auth/token", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).json["token"]
-    assert client.get("/api/warehouses", headers={"Authorization": f"Bearer {token}"}).json["total"] == 2
+    assert client.get("/api/warehouses", headers=headers).json["total"] == 2
+    assert client.get("/api/products?per_page=200", headers=headers).json["total"] == 21
