@@ -72,10 +72,13 @@ def _commit_or_name_taken(name: str) -> None:
 def create_product(company_id: int, user_id: int | None, data: dict) -> Product:
     """Create a product with its initial stock, ledger rows and supplier link, all or nothing."""
     stock = {line["warehouse_id"]: line["quantity"] for line in data.pop("inventory", [])}
-    if "warehouse_id" in data:
-        stock[data.pop("warehouse_id")] = data.pop("initial_quantity", 0)
+    # The original clients' shape: one warehouse, named by a field of its own.
+    single_warehouse = data.pop("warehouse_id", None)
+    if single_warehouse is not None:
+        stock[single_warehouse] = data.pop("initial_quantity", 0)
     supplier_id = data.pop("supplier_id", None)
     _check_product_type(company_id, data.get("product_type_id"))
+    _check_warehouses(company_id, stock, single_warehouse)
     supplier = supplier_service.supplier_for_body(company_id, supplier_id) if supplier_id is not None else None
 
     product = Product(company_id=company_id, **{k: v for k, v in data.items() if k != "sku"})
@@ -147,6 +150,16 @@ def _filtered(statement, company_id: int, q=None, sku=None, product_type_id=None
     if is_active is not None:
         statement = statement.where(Product.is_active.is_(is_active))
     return statement
+
+
+def _check_warehouses(company_id: int, stock: dict[int, int], single_warehouse: int | None) -> None:
+    missing = inventory_service.missing_warehouses(company_id, stock) if stock else []
+    if missing:
+        errors: dict[str, list[str]] = {}
+        for warehouse_id in missing:
+            field = "warehouse_id" if warehouse_id == single_warehouse else "inventory"
+            errors.setdefault(field, []).append(f"warehouse {warehouse_id} does not exist")
+        raise ValidationFailed(errors=errors)
 
 
 def _check_product_type(company_id: int, product_type_id: int | None) -> None:
