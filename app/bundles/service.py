@@ -20,7 +20,10 @@ def _bundles(company_id: int) -> sa.Select:
     return (
         scoped(Product, company_id)
         .where(Product.is_bundle.is_(True))
-        .options(so.selectinload(Product.components).joinedload(BundleComponent.component))
+        .options(
+            so.selectinload(Product.components).joinedload(BundleComponent.component),
+            so.selectinload(Product.levels),
+        )
     )
 
 

@@ -1,0 +1,377 @@
+"""Suppliers, and the links saying which supplier provides a product on what terms (at most one primary)."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.suppliers.models import ProductSupplier
+
+
+def make_supplier(account, name, **extra):
+    response = account.post("/api/suppliers", json={"name": name, **extra})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def make_product(account, sku, name=None, price="9.99"):
+    response = account.post("/api/products", json={"name": name or sku.title(), "sku": sku, "price": price})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def link(account, product, supplier, **terms):
+    return account.put(f"/api/products/{product['id']}/suppliers/{supplier['id']}", json=terms)
+
+
+def links_of(account, product):
+    response = account.get(f"/api/products/{product['id']}/suppliers")
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def primary_flags(app, product):
+    with app.app_context():
+        return dict(db.session.execute(
+            sa.select(ProductSupplier.supplier_id, ProductSupplier.primary_flag)
+            .where(ProductSupplier.product_id == product["id"])
+        ).all())
+
+
+# Suppliers
+
+
+def test_creating_a_supplier_returns_it(acme):
+    response = acme.post(
+        "/api/suppliers",
+        json={"name": "Tick Tock Parts", "contact_email": "Orders@TickTock.example", "contact_phone": "+44 20 7946 0000",
+              "lead_time_days": 14},
+    )
+    assert response.status_code == 201
+    body = response.json
+    assert isinstance(body["id"], int)
+    assert body["name"] == "Tick Tock Parts"
+    assert body["contact_email"] == "orders@ticktock.example"
+    assert body["contact_phone"] == "+44 20 7946 0000"
+    assert body["lead_time_days"] == 14
+
+
+def test_a_supplier_needs_only_a_name(acme):
+    body = make_supplier(acme, "Tick Tock Parts")
+    assert body["contact_email"] is None
+    assert body["contact_phone"] is None
+    assert body["lead_time_days"] is None
+
+
+@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "   "}, {"name": "x" * 201}])
+def test_a_supplier_needs_a_name(acme, body):
+    response = acme.post("/api/suppliers", json=body)
+    assert response.status_code == 422
+    assert "name" in response.json["errors"]
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "orders@", "@ticktock.example", "a b@c.example", 42])
+def test_an_invalid_contact_email_is_refused(acme, email):
+    response = acme.post("/api/suppliers", json={"name": "Tick Tock Parts", "contact_email": email})
+    assert response.status_code == 422
+    assert response.json["error"] == "validation_error"
+    assert "contact_email" in response.json["errors"]
+    assert acme.get("/api/suppliers").json["total"] == 0
+
+
+@pytest.mark.parametrize("days", [0, 365])
+def test_lead_time_days_may_be_anything_from_0_to_365(acme, days):
+    assert make_supplier(acme, "Tick Tock Parts", lead_time_days=days)["lead_time_days"] == days
+
+
+@pytest.mark.parametrize("days", [-1, 366, True, "7", 1.5])
+def test_lead_time_days_outside_0_to_365_or_not_an_integer_is_refused(acme, days):
+    response = acme.post("/api/suppliers", json={"name": "Tick Tock Parts", "lead_time_days": days})
+    assert response.status_code == 422
+    assert "lead_time_days" in response.json["errors"]
+
+
+def test_getting_a_supplier_by_id(acme):
+    supplier = make_supplier(acme, "Tick Tock Parts", lead_time_days=3)
+    response = acme.get(f"/api/suppliers/{supplier['id']}")
+    assert response.status_code == 200
+    assert response.json == supplier
+
+
+def test_another_companys_supplier_is_not_found(acme, globex):
+    theirs = make_supplier(globex, "Globex Gears")
+    for response in (
+        acme.get(f"/api/suppliers/{theirs['id']}"),
+        acme.patch(f"/api/suppliers/{theirs['id']}", json={"name": "Mine now"}),
+        acme.delete(f"/api/suppliers/{theirs['id']}"),
+    ):
+        assert response.status_code == 404
+        assert response.json["error"] == "not_found"
+    assert globex.get(f"/api/suppliers/{theirs['id']}").json["name"] == "Globex Gears"
+
+
+def test_listing_suppliers_shows_only_the_companys_own_by_id(acme, globex):
+    first = make_supplier(acme, "Tick Tock Parts")
+    second = make_supplier(acme, "Battery Barn")
+    make_supplier(globex, "Globex Gears")
+    body = acme.get("/api/suppliers").json
+    assert [s["id"] for s in body["items"]] == [first["id"], second["id"]]
+    assert (body["page"], body["per_page"], body["total"]) == (1, 50, 2)
+
+
+def test_q_finds_suppliers_whose_name_contains_it_in_any_case(acme):
+    make_supplier(acme, "Tick Tock Parts")
+    make_supplier(acme, "Battery Barn")
+    make_supplier(acme, "Clockwork TICK Ltd")
+    body = acme.get("/api/suppliers?q=tick").json
+    assert sorted(s["name"] for s in body["items"]) == ["Clockwork TICK Ltd", "Tick Tock Parts"]
+    assert body["total"] == 2
+
+
+def test_q_treats_percent_and_underscore_literally(acme):
+    make_supplier(acme, "100% Springs")
+    make_supplier(acme, "1000 Springs")
+    assert [s["name"] for s in acme.get("/api/suppliers?q=0%25").json["items"]] == ["100% Springs"]
+    assert acme.get("/api/suppliers?q=_").json["total"] == 0
+
+
+def test_suppliers_are_listed_page_by_page(acme):
+    ids = [make_supplier(acme, f"Supplier {n}")["id"] for n in range(5)]
+    page_two = acme.get("/api/suppliers?page=2&per_page=2").json
+    assert [s["id"] for s in page_two["items"]] == ids[2:4]
+    assert (page_two["page"], page_two["per_page"], page_two["total"]) == (2, 2, 5)
+    assert acme.get("/api/suppliers?page=4&per_page=2").json["items"] == []
+
+
+def test_per_page_over_200_is_refused(acme):
+    assert acme.get("/api/suppliers?per_page=201").status_code == 422
+
+
+def test_patching_a_supplier_changes_only_the_fields_sent(acme):
+    supplier = make_supplier(acme, "Tick Tock Parts", contact_email="orders@ticktock.example", lead_time_days=14)
+    response = acme.patch(f"/api/suppliers/{supplier['id']}", json={"lead_time_days": 7, "contact_phone": "555-0100"})
+    assert response.status_code == 200
+    assert response.json["lead_time_days"] == 7
+    assert response.json["contact_phone"] == "555-0100"
+    assert response.json["name"] == "Tick Tock Parts"
+    assert response.json["contact_email"] == "orders@ticktock.example"
+    assert acme.get(f"/api/suppliers/{supplier['id']}").json["lead_time_days"] == 7
+
+
+def test_patching_a_supplier_with_an_invalid_email_is_refused_and_changes_nothing(acme):
+    supplier = make_supplier(acme, "Tick Tock Parts", contact_email="orders@ticktock.example")
+    response = acme.patch(f"/api/suppliers/{supplier['id']}", json={"contact_email": "nope"})
+    assert response.status_code == 422
+    assert "contact_email" in response.json["errors"]
+    assert acme.get(f"/api/suppliers/{supplier['id']}").json["contact_email"] == "orders@ticktock.example"
+
+
+def test_deleting_a_supplier_removes_it(acme):
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    response = acme.delete(f"/api/suppliers/{supplier['id']}")
+    assert response.status_code == 204
+    assert acme.get(f"/api/suppliers/{supplier['id']}").status_code == 404
+    assert acme.delete(f"/api/suppliers/{supplier['id']}").status_code == 404
+
+
+def test_deleting_a_supplier_removes_its_product_links_too(app, acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    doomed = make_supplier(acme, "Tick Tock Parts")
+    kept = make_supplier(acme, "Battery Barn")
+    link(acme, clock, doomed, is_primary=True)
+    link(acme, clock, kept)
+    assert acme.delete(f"/api/suppliers/{doomed['id']}").status_code == 204
+    assert [row["supplier_id"] for row in links_of(acme, clock)] == [kept["id"]]
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(sa.func.count()).select_from(ProductSupplier).where(ProductSupplier.supplier_id == doomed["id"])
+        ) == 0
+
+
+@pytest.mark.parametrize("role", ["staff", "viewer"])
+def test_only_managers_and_admins_change_suppliers(acme, role):
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    member = acme.add_user(role)
+    assert member.post("/api/suppliers", json={"name": "Battery Barn"}).status_code == 403
+    assert member.patch(f"/api/suppliers/{supplier['id']}", json={"name": "X"}).status_code == 403
+    assert member.delete(f"/api/suppliers/{supplier['id']}").status_code == 403
+    assert member.get(f"/api/suppliers/{supplier['id']}").status_code == 200
+    assert acme.add_user("manager").post("/api/suppliers", json={"name": "Battery Barn"}).status_code == 201
+
+
+# Product ↔ supplier links
+
+
+def test_linking_a_supplier_returns_the_link_with_defaults(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    response = link(acme, clock, supplier)
+    assert response.status_code == 200
+    assert response.json == {
+        "product_id": clock["id"], "supplier_id": supplier["id"], "supplier_name": "Tick Tock Parts",
+        "supplier_sku": None, "unit_cost": None, "lead_time_days": None, "min_order_qty": 1, "is_primary": False,
+    }
+
+
+def test_a_link_carries_its_terms_with_unit_cost_as_a_decimal_string(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    response = link(acme, clock, supplier, supplier_sku="TT-88", unit_cost=2.5, lead_time_days=10, min_order_qty=24,
+                    is_primary=True)
+    assert response.status_code == 200
+    assert response.json == {**response.json, "supplier_sku": "TT-88", "unit_cost": "2.50", "lead_time_days": 10,
+                             "min_order_qty": 24, "is_primary": True}
+
+
+def test_putting_a_link_again_updates_only_the_fields_sent(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    link(acme, clock, supplier, supplier_sku="TT-88", unit_cost="2.50", lead_time_days=10, min_order_qty=24,
+         is_primary=True)
+    response = link(acme, clock, supplier, unit_cost="3.75")
+    assert response.status_code == 200
+    assert response.json == {**response.json, "supplier_sku": "TT-88", "unit_cost": "3.75", "lead_time_days": 10,
+                             "min_order_qty": 24, "is_primary": True}
+    assert len(links_of(acme, clock)) == 1
+
+
+def test_a_link_field_can_be_cleared_with_null(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    link(acme, clock, supplier, supplier_sku="TT-88", unit_cost="2.50")
+    response = link(acme, clock, supplier, unit_cost=None)
+    assert response.json["unit_cost"] is None
+    assert response.json["supplier_sku"] == "TT-88"
+
+
+def test_making_a_supplier_primary_clears_the_products_previous_primary(app, acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    old = make_supplier(acme, "Tick Tock Parts")
+    new = make_supplier(acme, "Battery Barn")
+    link(acme, clock, old, is_primary=True)
+    response = link(acme, clock, new, is_primary=True)
+    assert response.status_code == 200
+    assert response.json["is_primary"] is True
+    assert {row["supplier_id"]: row["is_primary"] for row in links_of(acme, clock)} == {old["id"]: False, new["id"]: True}
+    assert sum(1 for flag in primary_flags(app, clock).values() if flag) == 1
+
+
+def test_the_primary_flag_can_move_back_and_forth_between_suppliers(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    suppliers = [make_supplier(acme, name) for name in ("Tick Tock Parts", "Battery Barn", "Spring Street")]
+    for supplier in suppliers + suppliers[::-1]:
+        assert link(acme, clock, supplier, is_primary=True).status_code == 200
+        primaries = [row["supplier_id"] for row in links_of(acme, clock) if row["is_primary"]]
+        assert primaries == [supplier["id"]]
+
+
+def test_a_primary_on_one_product_leaves_other_products_primaries_alone(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    lamp = make_product(acme, "LAVA-LAMP")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    other = make_supplier(acme, "Battery Barn")
+    link(acme, lamp, other, is_primary=True)
+    link(acme, clock, supplier, is_primary=True)
+    link(acme, clock, other, is_primary=True)
+    assert [row["is_primary"] for row in links_of(acme, lamp)] == [True]
+
+
+def test_is_primary_false_unsets_the_primary(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    link(acme, clock, supplier, is_primary=True)
+    assert link(acme, clock, supplier, is_primary=False).json["is_primary"] is False
+    assert link(acme, clock, supplier, min_order_qty=5).json["is_primary"] is False
+
+
+def test_a_products_links_are_listed_by_supplier_id(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    suppliers = [make_supplier(acme, name) for name in ("Tick Tock Parts", "Battery Barn", "Spring Street")]
+    for supplier in (suppliers[2], suppliers[0], suppliers[1]):
+        link(acme, clock, supplier)
+    rows = links_of(acme, clock)
+    assert [row["supplier_id"] for row in rows] == [s["id"] for s in suppliers]
+    assert [row["supplier_name"] for row in rows] == ["Tick Tock Parts", "Battery Barn", "Spring Street"]
+
+
+def test_a_product_without_suppliers_lists_none(acme):
+    assert links_of(acme, make_product(acme, "RETRO-CLOCK")) == []
+
+
+def test_unlinking_a_supplier_removes_the_link_once(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    link(acme, clock, supplier)
+    path = f"/api/products/{clock['id']}/suppliers/{supplier['id']}"
+    assert acme.delete(path).status_code == 204
+    assert links_of(acme, clock) == []
+    again = acme.delete(path)
+    assert again.status_code == 404
+    assert again.json["error"] == "not_found"
+    assert acme.get(f"/api/suppliers/{supplier['id']}").status_code == 200
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+@pytest.mark.parametrize("whose", ["unknown", "foreign"])
+def test_an_unknown_or_foreign_product_in_a_link_path_is_not_found(acme, globex, method, whose):
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    product_id = make_product(globex, "GLOBEX-GEAR")["id"] if whose == "foreign" else 999999
+    path = f"/api/products/{product_id}/suppliers" + ("" if method == "get" else f"/{supplier['id']}")
+    response = getattr(acme, method)(path, **({"json": {}} if method == "put" else {}))
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+@pytest.mark.parametrize("whose", ["unknown", "foreign"])
+def test_an_unknown_or_foreign_supplier_in_a_link_path_is_not_found(app, acme, globex, method, whose):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier_id = make_supplier(globex, "Globex Gears")["id"] if whose == "foreign" else 999999
+    response = getattr(acme, method)(f"/api/products/{clock['id']}/suppliers/{supplier_id}",
+                                     **({"json": {"is_primary": True}} if method == "put" else {}))
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"
+    assert primary_flags(app, clock) == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("min_order_qty", 0), ("min_order_qty", -5), ("min_order_qty", True), ("min_order_qty", "2"),
+     ("unit_cost", "-1.00"), ("unit_cost", "2.505"), ("unit_cost", "NaN"), ("unit_cost", True),
+     ("lead_time_days", -1), ("lead_time_days", 366), ("is_primary", "yes"), ("is_primary", 1)],
+)
+def test_invalid_link_terms_are_refused_and_nothing_is_linked(acme, field, value):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    response = link(acme, clock, supplier, **{field: value})
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+    assert links_of(acme, clock) == []
+
+
+def test_an_invalid_update_leaves_the_existing_link_unchanged(acme):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    before = link(acme, clock, supplier, min_order_qty=12, unit_cost="2.50").json
+    assert link(acme, clock, supplier, min_order_qty=0, unit_cost="9.99").status_code == 422
+    assert links_of(acme, clock) == [before]
+
+
+@pytest.mark.parametrize("role", ["staff", "viewer"])
+def test_only_managers_and_admins_change_links_but_everyone_reads_them(acme, role):
+    clock = make_product(acme, "RETRO-CLOCK")
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    link(acme, clock, supplier)
+    member = acme.add_user(role)
+    path = f"/api/products/{clock['id']}/suppliers/{supplier['id']}"
+    assert member.put(path, json={"is_primary": True}).status_code == 403
+    assert member.delete(path).status_code == 403
+    assert member.get(f"/api/products/{clock['id']}/suppliers").status_code == 200
+
+
+def test_creating_a_product_with_a_supplier_id_links_it_as_primary(acme):
+    supplier = make_supplier(acme, "Tick Tock Parts")
+    response = acme.post("/api/products", json={"name": "Retro Clock", "sku": "RETRO-CLOCK", "price": "19.99",
+                                                "supplier_id": supplier["id"]})
+    assert response.status_code == 201
+    rows = links_of(acme, response.json)
+    assert [(row["supplier_id"], row["is_primary"], row["min_order_qty"]) for row in rows] == [(supplier["id"], True, 1)]
