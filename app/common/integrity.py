@@ -2,7 +2,7 @@
 
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import SkuTaken
+from app.errors import NameTaken, SkuTaken
 from app.extensions import db
 
 
@@ -25,4 +25,15 @@ def flush_or_sku_taken(sku: str) -> None:
         db.session.rollback()
         if violates(error, "sku_key"):
             raise SkuTaken(f"SKU '{sku}' is already in use", {"sku": ["already in use"]}) from None
+        raise
+
+
+def commit_or_name_taken(kind: str, name: str) -> None:
+    """Commit a new or renamed NamedInCompany row; its unique index decides whether the name is free."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if violates(error, "name_key"):
+            raise NameTaken(f"A {kind} named '{name}' already exists", {"name": ["already in use"]}) from None
         raise

@@ -6,20 +6,18 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.common.models import NamedInCompany
 from app.common.time import utcnow
 from app.extensions import db
 from app.inventory.models import InventoryLevel
 from app.products.domain import sku_key
 
 
-class ProductType(db.Model):
+class ProductType(NamedInCompany, db.Model):
     __tablename__ = "product_types"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"))
-    name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    # Lower-cased name: unique per company on every database.
-    name_key: so.Mapped[str] = so.mapped_column(sa.String(120))
     low_stock_threshold: so.Mapped[int]
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
@@ -28,10 +26,6 @@ class ProductType(db.Model):
         sa.UniqueConstraint("company_id", "name_key"),
         sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
     )
-
-    def rename(self, name: str) -> None:
-        self.name = name
-        self.name_key = name.casefold()
 
 
 class Product(db.Model):

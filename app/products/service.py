@@ -5,11 +5,12 @@ import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
 from app.bundles import service as bundle_service
-from app.common.integrity import flush_or_sku_taken
+from app.common.filters import contains
+from app.common.integrity import commit_or_name_taken, flush_or_sku_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.transaction import commit
-from app.errors import InUse, NameTaken, ValidationFailed
+from app.errors import InUse, ValidationFailed
 from app.extensions import db
 from app.inventory import service as inventory_service
 from app.inventory.models import InventoryLevel
@@ -34,7 +35,7 @@ def create_product_type(company_id: int, name: str, low_stock_threshold: int) ->
     product_type = ProductType(company_id=company_id, low_stock_threshold=low_stock_threshold)
     product_type.rename(name)
     db.session.add(product_type)
-    _commit_or_name_taken(name)
+    commit_or_name_taken("product type", name)
     return product_type
 
 
@@ -44,7 +45,7 @@ def update_product_type(company_id: int, type_id: int, changes: dict) -> Product
         product_type.rename(changes.pop("name"))
     for field, value in changes.items():
         setattr(product_type, field, value)
-    _commit_or_name_taken(product_type.name)
+    commit_or_name_taken("product type", product_type.name)
     return product_type
 
 
@@ -56,14 +57,6 @@ def delete_product_type(company_id: int, type_id: int) -> None:
     except IntegrityError:
         db.session.rollback()
         raise InUse(f"Product type {type_id} is used by products; move them to another type first")
-
-
-def _commit_or_name_taken(name: str) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise NameTaken(f"A product type named '{name}' already exists", {"name": ["already in use"]})
 
 
 # Products
@@ -131,8 +124,7 @@ def archive_product(company_id: int, product_id: int) -> None:
 def _filtered(statement, company_id: int, q=None, sku=None, product_type_id=None, supplier_id=None,
               warehouse_id=None, is_bundle=None, is_active=None):
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(sa.or_(Product.name.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\")))
+        statement = statement.where(sa.or_(contains(Product.name, q), contains(Product.sku, q)))
     if sku:
         statement = statement.where(Product.sku_key == sku_key(sku))
     if product_type_id is not None:

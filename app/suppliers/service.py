@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.common.filters import contains
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.errors import NotFound, ValidationFailed
@@ -14,8 +15,7 @@ from app.suppliers.models import ProductSupplier, Supplier
 def list_suppliers(company_id: int, page: int, per_page: int, q: str | None = None) -> dict:
     statement = scoped(Supplier, company_id).order_by(Supplier.id)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(Supplier.name.ilike(pattern, escape="\\"))
+        statement = statement.where(contains(Supplier.name, q))
     return paginate(statement, page, per_page)
 
 

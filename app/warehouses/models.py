@@ -5,25 +5,19 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.common.models import NamedInCompany
 from app.common.time import utcnow
 from app.extensions import db
 
 
-class Warehouse(db.Model):
+class Warehouse(NamedInCompany, db.Model):
     __tablename__ = "warehouses"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"))
-    name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    # Lower-cased name: makes "Main" and "main" collide on SQLite as they do on MySQL.
-    name_key: so.Mapped[str] = so.mapped_column(sa.String(120))
     address: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("company_id", "name_key"),)
-
-    def rename(self, name: str) -> None:
-        self.name = name
-        self.name_key = name.casefold()

@@ -2,9 +2,10 @@
 
 from sqlalchemy.exc import IntegrityError
 
+from app.common.integrity import commit_or_name_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
-from app.errors import InUse, NameTaken
+from app.errors import InUse
 from app.extensions import db
 from app.warehouses.models import Warehouse
 
@@ -24,7 +25,7 @@ def create_warehouse(company_id: int, name: str, address: str | None = None) -> 
     warehouse = Warehouse(company_id=company_id, address=address)
     warehouse.rename(name)
     db.session.add(warehouse)
-    _commit_or_name_taken(name)
+    commit_or_name_taken("warehouse", name)
     return warehouse
 
 
@@ -34,7 +35,7 @@ def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Wareh
         warehouse.rename(changes.pop("name"))
     for field, value in changes.items():
         setattr(warehouse, field, value)
-    _commit_or_name_taken(warehouse.name)
+    commit_or_name_taken("warehouse", warehouse.name)
     return warehouse
 
 
@@ -49,11 +50,3 @@ def delete_warehouse(company_id: int, warehouse_id: int) -> None:
         raise InUse(
             f"Warehouse {warehouse_id} holds stock or history; deactivate it with PATCH {{\"is_active\": false}}"
         )
-
-
-def _commit_or_name_taken(name: str) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise NameTaken(f"A warehouse named '{name}' already exists", {"name": ["already in use"]})
