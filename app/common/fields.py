@@ -66,7 +66,11 @@ class Money(fields.Field):
     }
 
     def __init__(self, **kwargs):
-        metadata = {"type": "string", "format": "decimal", "example": "19.99", **kwargs.pop("metadata", {})}
+        metadata = {
+            "type": "string", "format": "decimal", "example": "19.99",
+            "description": "0–99999999.99, at most 2 decimal places; requests may send a JSON number too",
+            **kwargs.pop("metadata", {}),
+        }
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
