@@ -57,6 +57,8 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import auth_blp, users_blp
     from app.bundles.routes import blp as bundles_blp
     from app.companies.routes import blp as companies_blp
+    from app.inventory.routes import blp as inventory_blp
+    from app.orders.routes import blp as orders_blp
     from app.products.routes import blp as products_blp
     from app.products.routes import types_blp
     from app.suppliers.routes import blp as suppliers_blp
@@ -64,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from app.warehouses.routes import blp as warehouses_blp
 
     for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
-                      products_blp, links_blp, bundles_blp, health.blp):
+                      products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, health.blp):
         api.register_blueprint(blueprint)
 
 

@@ -19,10 +19,12 @@ class DomainError(Exception):
     slug = "bad_request"
     default_message = "The request could not be processed"
 
-    def __init__(self, message: str | None = None, errors: dict | None = None):
+    def __init__(self, message: str | None = None, errors: dict | None = None, **details):
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
         self.errors = errors
+        # Extra machine-readable keys for the body, e.g. which products are short.
+        self.details = details
 
 
 class ValidationFailed(DomainError):
@@ -61,6 +63,22 @@ class SkuTaken(Conflict):
     slug = "sku_taken"
 
 
+class InsufficientStock(Conflict):
+    slug, default_message = "insufficient_stock", "Not enough available stock"
+
+
+class StaleQuantity(Conflict):
+    slug, default_message = "stale_quantity", "On-hand stock changed since it was read"
+
+
+class BundleHasNoStock(Conflict):
+    slug, default_message = "bundle_has_no_stock", "Bundles hold no stock: move their components instead"
+
+
+class InvalidTransition(Conflict):
+    slug = "invalid_transition"
+
+
 class BundleCycle(ValidationFailed):
     slug, default_message = "bundle_cycle", "A bundle cannot contain itself, directly or through other bundles"
 
@@ -88,10 +106,11 @@ HTTP_SLUGS = {
 }
 
 
-def error_response(status: int, slug: str, message: str, errors: dict | None = None, headers=None):
+def error_response(status: int, slug: str, message: str, errors: dict | None = None, headers=None, **details):
     body = {"code": status, "status": HTTPStatus(status).phrase, "error": slug, "message": message}
     if errors:
         body["errors"] = errors
+    body.update(details)
     response = jsonify(body)
     response.status_code = status
     if status == 401:
@@ -118,7 +137,7 @@ def _flatten_webargs_messages(messages: dict) -> dict:
 
 def handle_domain_error(error: DomainError):
     db.session.rollback()
-    return error_response(error.status_code, error.slug, error.message, error.errors)
+    return error_response(error.status_code, error.slug, error.message, error.errors, **error.details)
 
 
 def handle_http_exception(error: HTTPException):

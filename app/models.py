@@ -4,7 +4,8 @@ from app.auth.models import ApiToken, User  # noqa: F401
 from app.bundles.models import BundleComponent  # noqa: F401
 from app.companies.models import Company  # noqa: F401
 from app.idempotency.models import IdempotencyKey  # noqa: F401
-from app.inventory.models import InventoryLevel, StockMovement  # noqa: F401
+from app.inventory.models import DailySale, InventoryLevel, StockMovement  # noqa: F401
+from app.orders.models import Order, OrderLine, OrderReservation  # noqa: F401
 from app.products.models import Product, ProductType  # noqa: F401
 from app.suppliers.models import ProductSupplier, Supplier  # noqa: F401
 from app.warehouses.models import Warehouse  # noqa: F401

@@ -53,3 +53,14 @@ def availability(graph: Graph, bundle_id: int, stock: dict[int, dict[int, int]],
         return memo[key]
 
     return {warehouse_id: available(bundle_id, warehouse_id) for warehouse_id in warehouse_ids}
+
+
+def explode(graph: Graph, product_id: int, quantity: int) -> dict[int, int]:
+    """The stocked products and units that `quantity` of a product consumes (itself if not a bundle)."""
+    if product_id not in graph:
+        return {product_id: quantity}
+    units: dict[int, int] = {}
+    for component, per_bundle in graph[product_id]:
+        for stocked, count in explode(graph, component, quantity * per_bundle).items():
+            units[stocked] = units.get(stocked, 0) + count
+    return units

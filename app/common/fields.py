@@ -54,6 +54,16 @@ class UTCDateTime(fields.DateTime):
         return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+class UTCInstant(fields.AwareDateTime):
+    """An ISO 8601 timestamp in; one without a zone is read as UTC. Loaded as naive UTC, as stored."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=dt.timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 class Money(fields.Field):
     """A decimal amount: a string or JSON number in, a string with 2 places out; never a float."""
 

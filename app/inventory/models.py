@@ -53,15 +53,31 @@ class StockMovement(db.Model):
     reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     reference: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     transfer_id: so.Mapped[str | None] = so.mapped_column(sa.String(36))
-    order_id: so.Mapped[int | None]
+    order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id"))
     bundle_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("products.id"))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     occurred_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
     __table_args__ = (
+        # The ledger is read newest first (by id) per company, per product and level, per warehouse.
+        sa.Index("ix_stock_movements_company_id_id", "company_id", "id"),
         sa.Index("ix_stock_movements_company_product_warehouse", "company_id", "product_id", "warehouse_id", "id"),
+        sa.Index("ix_stock_movements_company_warehouse", "company_id", "warehouse_id", "id"),
         sa.CheckConstraint(
             "type IN ('receive', 'sale', 'return', 'remove', 'adjust', 'count', 'transfer')", name="type_known"
         ),
     )
+
+
+class DailySale(db.Model):
+    """Units sold per level per day, kept in the same transaction as each sale so that reports
+    never scan the ledger."""
+
+    __tablename__ = "daily_sales"
+
+    company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"), primary_key=True)
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"), primary_key=True)
+    warehouse_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("warehouses.id"), primary_key=True)
+    day: so.Mapped[dt.date] = so.mapped_column(primary_key=True)
+    units: so.Mapped[int]

@@ -1,9 +1,13 @@
-"""Inventory use cases. Every change of on_hand is written together with its ledger row."""
+"""Inventory use cases: initial stock, reading levels with their effective threshold, reading the ledger."""
 
 import sqlalchemy as sa
 
+from app.common.tenancy import get_owned
+from app.companies.models import Company
+from app.errors import NotFound
 from app.extensions import db
 from app.inventory.models import InventoryLevel, StockMovement
+from app.products.models import Product, ProductType
 from app.warehouses.models import Warehouse
 
 
@@ -34,3 +38,74 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
                 )
             )
     db.session.flush()
+
+
+def _threshold():
+    """The effective threshold: level override → product → product type → company default."""
+    return sa.func.coalesce(
+        InventoryLevel.low_stock_threshold,
+        Product.low_stock_threshold,
+        ProductType.low_stock_threshold,
+        Company.default_low_stock_threshold,
+    )
+
+
+def _levels(company_id: int) -> sa.Select:
+    return (
+        sa.select(InventoryLevel, Product.sku, _threshold().label("threshold"))
+        .join(Product, Product.id == InventoryLevel.product_id)
+        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+        .join(Company, Company.id == InventoryLevel.company_id)
+        .where(InventoryLevel.company_id == company_id)
+    )
+
+
+def _as_view(row) -> InventoryLevel:
+    level, level.sku, level.threshold = row
+    return level
+
+
+def list_levels(company_id: int, page: int, per_page: int, product_id=None, warehouse_id=None, below_threshold=None) -> dict:
+    statement = _levels(company_id).order_by(InventoryLevel.id)
+    if product_id is not None:
+        statement = statement.where(InventoryLevel.product_id == product_id)
+    if warehouse_id is not None:
+        statement = statement.where(InventoryLevel.warehouse_id == warehouse_id)
+    if below_threshold is not None:
+        at_or_below = InventoryLevel.on_hand - InventoryLevel.reserved <= _threshold()
+        statement = statement.where(at_or_below if below_threshold else sa.not_(at_or_below))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [_as_view(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+
+
+def get_level(company_id: int, level_id: int) -> InventoryLevel:
+    row = db.session.execute(_levels(company_id).where(InventoryLevel.id == level_id)).first()
+    if row is None:
+        raise NotFound(f"Inventory level {level_id} does not exist")
+    return _as_view(row)
+
+
+def set_level_threshold(company_id: int, level_id: int, low_stock_threshold: int | None) -> InventoryLevel:
+    get_owned(InventoryLevel, company_id, level_id).low_stock_threshold = low_stock_threshold
+    db.session.commit()
+    return get_level(company_id, level_id)
+
+
+def list_movements(company_id: int, limit: int, cursor: int | None = None, product_id=None, warehouse_id=None,
+                   type=None, since=None, until=None) -> dict:
+    """The ledger newest first, by id: rows recorded while a client pages never shift its pages."""
+    statement = sa.select(StockMovement).where(StockMovement.company_id == company_id)
+    for column, value in ((StockMovement.product_id, product_id), (StockMovement.warehouse_id, warehouse_id),
+                          (StockMovement.type, type)):
+        if value is not None:
+            statement = statement.where(column == value)
+    if since is not None:
+        statement = statement.where(StockMovement.occurred_at >= since)
+    if until is not None:
+        statement = statement.where(StockMovement.occurred_at <= until)
+    if cursor is not None:
+        statement = statement.where(StockMovement.id < cursor)
+    rows = db.session.scalars(statement.order_by(StockMovement.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    return {"items": rows[:limit], "next_cursor": rows[limit - 1].id if more else None}

@@ -1,0 +1,80 @@
+"""Ledger primitives: lock levels in one fixed order, change them, append the rows that say why.
+
+Every function here works inside the caller's transaction and never commits.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.inventory.models import DailySale, InventoryLevel, StockMovement
+
+LevelKey = tuple[int, int]  # (product_id, warehouse_id)
+
+
+def lock_levels(company_id: int, keys: Iterable[LevelKey], *, create: bool = False) -> dict[LevelKey, InventoryLevel]:
+    """Lock the levels for these keys (SELECT … FOR UPDATE in ascending id order, the one order every
+    writer uses, so two writers never wait on each other in a circle); create missing ones first if asked."""
+    keys = set(keys)
+    if create:
+        _create_missing(company_id, keys)
+    levels = db.session.scalars(
+        sa.select(InventoryLevel)
+        .where(
+            InventoryLevel.company_id == company_id,
+            sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(keys)),
+        )
+        .order_by(InventoryLevel.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {(level.product_id, level.warehouse_id): level for level in levels}
+
+
+def _create_missing(company_id: int, keys: set[LevelKey]) -> None:
+    existing = set(
+        db.session.execute(
+            sa.select(InventoryLevel.product_id, InventoryLevel.warehouse_id).where(
+                InventoryLevel.company_id == company_id,
+                sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(keys)),
+            )
+        ).all()
+    )
+    for product_id, warehouse_id in sorted(keys - existing):
+        try:
+            # A concurrent request may create the same level first: its unique index refuses ours,
+            # the savepoint undoes just that insert, and the lock below finds theirs.
+            with db.session.begin_nested():
+                db.session.add(InventoryLevel(company_id=company_id, product_id=product_id, warehouse_id=warehouse_id))
+        except IntegrityError:
+            pass
+
+
+def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:
+    """Change a locked level's on_hand and write the ledger row that records it."""
+    level.on_hand += change
+    movement = StockMovement(
+        company_id=level.company_id, product_id=level.product_id, warehouse_id=level.warehouse_id,
+        type=type, quantity_change=change, on_hand_after=level.on_hand, **refs,
+    )
+    db.session.add(movement)
+    return movement
+
+
+def count_sale(company_id: int, product_id: int, warehouse_id: int, day: dt.date, units: int) -> None:
+    """Add units to the daily_sales rollup, as one upsert in the sale's transaction."""
+    values = {"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id, "day": day, "units": units}
+    table = DailySale.__table__
+    if db.session.get_bind().dialect.name == "mysql":
+        statement = mysql.insert(table).values(values)
+        statement = statement.on_duplicate_key_update(units=table.c.units + statement.inserted.units)
+    else:
+        statement = sqlite.insert(table).values(values).on_conflict_do_update(
+            index_elements=[table.c.company_id, table.c.product_id, table.c.warehouse_id, table.c.day],
+            set_={"units": table.c.units + units},
+        )
+    db.session.execute(statement)

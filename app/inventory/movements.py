@@ -1,0 +1,124 @@
+"""Recording stock movements: each one locks its levels, changes them and writes the ledger, atomically."""
+
+import uuid
+
+import sqlalchemy as sa
+
+from app.bundles import domain as bundle_domain
+from app.bundles.service import load_graph
+from app.common.time import utcnow
+from app.common.transaction import commit
+from app.errors import BundleHasNoStock, InsufficientStock, InUse, StaleQuantity, ValidationFailed
+from app.extensions import db
+from app.inventory import ledger
+from app.inventory.models import InventoryLevel, StockMovement
+from app.inventory.service import missing_warehouses
+from app.products.models import Product
+
+INCREASES = {"receive", "return"}
+DECREASES = {"sale", "remove"}
+
+
+def record_movement(company_id: int, user_id: int | None, movement: dict) -> tuple[list[StockMovement], list[InventoryLevel]]:
+    """Apply one movement; returns its ledger rows and the levels after it."""
+    kind, quantity = movement["type"], movement["quantity"]
+    product = movable_product(company_id, movement["product_id"], field="product_id")
+    warehouse_id, to_warehouse_id = movement["warehouse_id"], movement.get("to_warehouse_id")
+    missing = missing_warehouses(company_id, {warehouse_id, to_warehouse_id} - {None})
+    if missing:
+        field = "warehouse_id" if warehouse_id in missing else "to_warehouse_id"
+        raise ValidationFailed(errors={field: [f"warehouse {missing[0]} does not exist"]})
+    refs = {
+        "reason": movement.get("reason"), "reference": movement.get("reference"), "user_id": user_id,
+        "occurred_at": movement.get("occurred_at") or utcnow(),
+    }
+    if product.is_bundle:
+        if kind != "sale":
+            raise BundleHasNoStock(f"Product {product.id} is a bundle: {kind} its components instead")
+        rows, levels = _sell_bundle(company_id, product, warehouse_id, quantity, refs)
+    elif kind == "transfer":
+        rows, levels = _transfer(company_id, product.id, warehouse_id, to_warehouse_id, quantity, refs)
+    elif kind == "count":
+        rows, levels = _count(company_id, product.id, warehouse_id, quantity, movement.get("expected_on_hand"), refs)
+    else:
+        change = quantity if kind in INCREASES or kind == "adjust" else -quantity
+        rows, levels = _change(company_id, product.id, warehouse_id, kind, change, refs)
+    commit()
+    return rows, levels
+
+
+def movable_product(company_id: int, product_id: int, *, field: str) -> Product:
+    product = db.session.scalar(sa.select(Product).where(Product.company_id == company_id, Product.id == product_id))
+    if product is None:
+        raise ValidationFailed(errors={field: [f"product {product_id} does not exist"]})
+    if not product.is_active:
+        raise InUse(f"Product {product_id} is archived: it takes no new movements or orders")
+    return product
+
+
+def short_of(level: InventoryLevel | None, product_id: int, needed: int) -> dict | None:
+    """None when the level can give `needed` units, else what is missing."""
+    available = level.available if level else 0
+    return None if available >= needed else {"product_id": product_id, "available": available, "requested": needed}
+
+
+def insufficient(shortages: list[dict]) -> InsufficientStock:
+    return InsufficientStock(
+        "Not enough available stock for: " + ", ".join(f"product {s['product_id']}" for s in shortages),
+        {"available": [f"product {s['product_id']}: {s['available']} available, {s['requested']} requested" for s in shortages]},
+        short=shortages,
+    )
+
+
+def _change(company_id, product_id, warehouse_id, kind, change, refs):
+    key = (product_id, warehouse_id)
+    level = ledger.lock_levels(company_id, [key], create=change > 0).get(key)
+    if change < 0 and (shortage := short_of(level, product_id, -change)):
+        raise insufficient([shortage])
+    row = ledger.append(level, kind, change, **refs)
+    if kind == "sale":
+        ledger.count_sale(company_id, product_id, warehouse_id, refs["occurred_at"].date(), -change)
+    return [row], [level]
+
+
+def _transfer(company_id, product_id, source_id, target_id, quantity, refs):
+    levels = ledger.lock_levels(company_id, [(product_id, source_id), (product_id, target_id)], create=True)
+    source, target = levels[(product_id, source_id)], levels[(product_id, target_id)]
+    if shortage := short_of(source, product_id, quantity):
+        raise insufficient([shortage])
+    transfer_id = str(uuid.uuid4())
+    rows = [
+        ledger.append(source, "transfer", -quantity, transfer_id=transfer_id, **refs),
+        ledger.append(target, "transfer", quantity, transfer_id=transfer_id, **refs),
+    ]
+    return rows, [source, target]
+
+
+def _count(company_id, product_id, warehouse_id, counted, expected, refs):
+    key = (product_id, warehouse_id)
+    level = ledger.lock_levels(company_id, [key], create=True)[key]
+    if expected is not None and level.on_hand != expected:
+        raise StaleQuantity(
+            f"On hand is {level.on_hand}, not the expected {expected}: count again",
+            {"expected_on_hand": [f"on hand is now {level.on_hand}"]},
+        )
+    if counted < level.reserved:
+        raise InsufficientStock(
+            f"{level.reserved} units are reserved by pending orders; the count cannot be lower",
+            {"quantity": [f"at least {level.reserved} (reserved)"]},
+        )
+    return [ledger.append(level, "count", counted - level.on_hand, **refs)], [level]
+
+
+def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
+    """A bundle sale is a sale of each component, all or nothing, with rows naming the bundle."""
+    units = bundle_domain.explode(load_graph(company_id), bundle.id, quantity)
+    levels = ledger.lock_levels(company_id, [(product_id, warehouse_id) for product_id in units])
+    shortages = [s for p, n in sorted(units.items()) if (s := short_of(levels.get((p, warehouse_id)), p, n))]
+    if shortages:
+        raise insufficient(shortages)
+    rows = []
+    for product_id, count in sorted(units.items()):
+        rows.append(ledger.append(levels[(product_id, warehouse_id)], "sale", -count, bundle_id=bundle.id, **refs))
+        ledger.count_sale(company_id, product_id, warehouse_id, refs["occurred_at"].date(), count)
+    return rows, [levels[(p, warehouse_id)] for p in sorted(units)]

@@ -1,0 +1,84 @@
+"""HTTP endpoints: /api/inventory (levels) and /api/inventory/movements (the ledger)."""
+
+from flask.views import MethodView
+
+from app.auth.models import Role
+from app.auth.security import current_company_id, current_user
+from app.common.blueprint import Blueprint
+from app.common.pagination import page_of
+from app.common.schemas import ErrorSchema
+from app.inventory import movements, service
+from app.inventory.schemas import (
+    LevelListArgs,
+    LevelSchema,
+    LevelUpdateSchema,
+    MovementCreateSchema,
+    MovementListArgs,
+    MovementPageSchema,
+    MovementResultSchema,
+)
+
+blp = Blueprint("inventory", __name__, url_prefix="/api/inventory", description="Stock levels and the stock ledger")
+
+
+@blp.route("")
+class Levels(MethodView):
+    @blp.auth_required()
+    @blp.arguments(LevelListArgs, location="query")
+    @blp.response(200, page_of(LevelSchema))
+    def get(self, args):
+        """List stock levels (one per product and warehouse), by id"""
+        return service.list_levels(current_company_id(), **args)
+
+
+@blp.route("/<int:level_id>")
+class LevelItem(MethodView):
+    @blp.auth_required()
+    @blp.response(200, LevelSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such level in your company")
+    def get(self, level_id):
+        """One stock level"""
+        return service.get_level(current_company_id(), level_id)
+
+    @blp.auth_required(Role.manager)
+    @blp.arguments(LevelUpdateSchema)
+    @blp.response(200, LevelSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such level in your company")
+    def patch(self, data, level_id):
+        """Set or clear (null) this warehouse's low-stock threshold override"""
+        return service.set_level_threshold(current_company_id(), level_id, data["low_stock_threshold"])
+
+
+@blp.route("/movements")
+class Movements(MethodView):
+    @blp.auth_required()
+    @blp.arguments(MovementListArgs, location="query")
+    @blp.response(200, MovementPageSchema)
+    def get(self, args):
+        """The ledger, newest recorded first, cursor-paginated
+
+        Pass `next_cursor` back as `cursor` for the next page; pages stay correct while new rows
+        arrive (they only ever appear before the first page). Filters on `occurred_at` with
+        `since`/`until`. The ledger is append-only: no endpoint edits or deletes a row.
+        """
+        return service.list_movements(current_company_id(), **args)
+
+    @blp.auth_required(Role.staff)
+    @blp.idempotent()
+    @blp.arguments(MovementCreateSchema)
+    @blp.response(201, MovementResultSchema)
+    @blp.alt_response(
+        409, schema=ErrorSchema,
+        description="insufficient_stock, stale_quantity (count), bundle_has_no_stock, in_use (archived product)",
+    )
+    def post(self, data):
+        """Record a stock movement and its ledger rows, atomically
+
+        receive/return add stock; sale/remove take it (needs available ≥ quantity; a sale of a
+        bundle takes its components); adjust adds a signed correction (reason required, as for
+        remove); count sets on_hand to the counted quantity and records the difference
+        (`expected_on_hand` guards against counting over a change); transfer moves stock between
+        two warehouses as two rows sharing a `transfer_id`. Sales also count in the daily sales
+        rollup on the day of `occurred_at`.
+        """
+        return dict(zip(("movements", "levels"), movements.record_movement(current_company_id(), current_user().id, data)))

@@ -1,0 +1,144 @@
+"""Request and response bodies of /api/inventory and /api/inventory/movements."""
+
+import base64
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.common.fields import StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.pagination import PageArgs
+from app.common.time import utcnow
+from app.products.schemas import MAX_QUANTITY
+
+MOVEMENT_TYPES = ["receive", "sale", "return", "remove", "adjust", "count", "transfer"]
+
+
+class LevelStockSchema(Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    warehouse_id = fields.Integer()
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer(metadata={"description": "on_hand − reserved"})
+    updated_at = UTCDateTime()
+
+
+class LevelSchema(LevelStockSchema):
+    sku = fields.String()
+    low_stock_threshold = fields.Integer(allow_none=True, metadata={"description": "This level's override, if set"})
+    threshold = fields.Integer(
+        metadata={"description": "Effective: level override → product → product type → company default"}
+    )
+
+
+class LevelListArgs(PageArgs):
+    product_id = fields.Integer()
+    warehouse_id = fields.Integer()
+    below_threshold = fields.Boolean(metadata={"description": "true: only levels whose available ≤ threshold"})
+
+
+class LevelUpdateSchema(Schema):
+    low_stock_threshold = StrictInteger(
+        required=True, allow_none=True, validate=validate.Range(min=0, max=MAX_QUANTITY),
+        metadata={"description": "null clears the override"},
+    )
+
+
+class MovementSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    product_id = fields.Integer()
+    warehouse_id = fields.Integer()
+    quantity_change = fields.Integer()
+    on_hand_after = fields.Integer()
+    reason = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    transfer_id = fields.String(allow_none=True)
+    order_id = fields.Integer(allow_none=True)
+    bundle_id = fields.Integer(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    occurred_at = UTCDateTime()
+    created_at = UTCDateTime()
+
+
+class PastDateTime(UTCInstant):
+    """A timestamp no later than now."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment > utcnow() + dt.timedelta(seconds=5):  # a few seconds of clock skew are forgiven
+            raise ValidationError("Must not be in the future.")
+        return moment
+
+
+class MovementCreateSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(MOVEMENT_TYPES))
+    product_id = StrictInteger(required=True)
+    warehouse_id = StrictInteger(required=True)
+    quantity = StrictInteger(
+        required=True, validate=validate.Range(min=-MAX_QUANTITY, max=MAX_QUANTITY),
+        metadata={"description": "≥ 1; adjust: signed, ≠ 0; count: the counted on_hand, ≥ 0"},
+    )
+    to_warehouse_id = StrictInteger(metadata={"description": "transfer only: the receiving warehouse"})
+    reason = Text(max_length=255, metadata={"description": "Required for remove and adjust"})
+    reference = Text(max_length=120, metadata={"description": "Your document number: delivery note, invoice…"})
+    occurred_at = PastDateTime(metadata={"description": "When it happened (≤ now, default now); dates sales for analytics"})
+    expected_on_hand = StrictInteger(
+        validate=validate.Range(min=0), metadata={"description": "count only: refuse with 409 stale_quantity if on_hand differs"}
+    )
+
+    @validates_schema
+    def rules_of_the_type(self, data, **kwargs):
+        kind, quantity = data["type"], data["quantity"]
+        minimum = {"adjust": None, "count": 0}.get(kind, 1)
+        if kind == "adjust" and quantity == 0:
+            raise ValidationError("must not be 0 for adjust", "quantity")
+        if minimum is not None and quantity < minimum:
+            raise ValidationError(f"must be at least {minimum} for {kind}", "quantity")
+        if kind in ("remove", "adjust") and not data.get("reason"):
+            raise ValidationError(f"required for {kind}", "reason")
+        if kind == "transfer":
+            if "to_warehouse_id" not in data:
+                raise ValidationError("required for transfer", "to_warehouse_id")
+            if data["to_warehouse_id"] == data["warehouse_id"]:
+                raise ValidationError("must differ from warehouse_id", "to_warehouse_id")
+        elif "to_warehouse_id" in data:
+            raise ValidationError("only for transfer", "to_warehouse_id")
+        if "expected_on_hand" in data and kind != "count":
+            raise ValidationError("only for count", "expected_on_hand")
+
+
+class MovementResultSchema(Schema):
+    movements = fields.List(fields.Nested(MovementSchema))
+    levels = fields.List(fields.Nested(LevelStockSchema), metadata={"description": "The levels after the movement"})
+
+
+class Cursor(fields.Field):
+    """An opaque position in the ledger."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else base64.urlsafe_b64encode(f"m{value}".encode()).decode().rstrip("=")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+            if not decoded.startswith("m"):
+                raise ValueError
+            return int(decoded[1:])
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError("Not a cursor returned by this endpoint.") from None
+
+
+class MovementListArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Cursor(metadata={"type": "string", "description": "next_cursor of the previous page"})
+    product_id = fields.Integer()
+    warehouse_id = fields.Integer()
+    type = fields.String(validate=validate.OneOf(MOVEMENT_TYPES))
+    since = UTCInstant(metadata={"description": "occurred_at ≥ since"})
+    until = UTCInstant(metadata={"description": "occurred_at ≤ until"})
+
+
+class MovementPageSchema(Schema):
+    items = fields.List(fields.Nested(MovementSchema))
+    next_cursor = Cursor(metadata={"type": "string", "nullable": True, "description": "null on the last page"})

@@ -1,0 +1,1 @@
+"""Orders: reserve stock when taken, consume it when shipped, release it when cancelled."""

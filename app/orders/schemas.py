@@ -1,0 +1,49 @@
+"""Request and response bodies of /api/orders."""
+
+from marshmallow import Schema, fields, validate
+
+from app.common.fields import Money, StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.pagination import PageArgs
+from app.orders.models import STATUSES
+from app.products.schemas import MAX_QUANTITY
+
+
+class OrderItemSchema(Schema):
+    product_id = StrictInteger(required=True)
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class OrderLineSchema(Schema):
+    product_id = fields.Integer()
+    quantity = fields.Integer()
+    unit_price = Money(metadata={"description": "The product's price when the order was taken"})
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    warehouse_id = fields.Integer()
+    reference = fields.String(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(OrderLineSchema))
+    total = Money()
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+class OrderCreateSchema(Schema):
+    warehouse_id = StrictInteger(required=True)
+    items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=500))
+    reference = Text(max_length=120, allow_none=True)
+    customer_name = Text(max_length=200, allow_none=True)
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["shipped", "cancelled"]))
+
+
+class OrderListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    warehouse_id = fields.Integer()
+    since = UTCInstant(metadata={"description": "created_at ≥ since"})
+    until = UTCInstant(metadata={"description": "created_at ≤ until"})

@@ -1,0 +1,120 @@
+"""Order use cases: reserve on create (all lines or none), ship into sales, cancel to release."""
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.bundles import domain as bundle_domain
+from app.bundles.service import load_graph
+from app.common.pagination import paginate
+from app.common.tenancy import get_owned, scoped
+from app.common.time import utcnow
+from app.common.transaction import commit
+from app.errors import InvalidTransition, ValidationFailed
+from app.extensions import db
+from app.inventory import ledger
+from app.inventory.movements import insufficient, movable_product, short_of
+from app.inventory.service import missing_warehouses
+from app.orders.models import Order, OrderLine, OrderReservation
+
+
+def create_order(company_id: int, user_id: int | None, warehouse_id: int, items: list[dict],
+                 reference: str | None = None, customer_name: str | None = None) -> Order:
+    """Take an order: reserve every stocked unit it needs in its warehouse, or nothing at all."""
+    if missing_warehouses(company_id, [warehouse_id]):
+        raise ValidationFailed(errors={"warehouse_id": [f"warehouse {warehouse_id} does not exist"]})
+    quantities: dict[int, int] = {}
+    for item in items:  # duplicate product lines are merged
+        quantities[item["product_id"]] = quantities.get(item["product_id"], 0) + item["quantity"]
+    products = {pid: movable_product(company_id, pid, field="items") for pid in sorted(quantities)}
+    graph = load_graph(company_id) if any(p.is_bundle for p in products.values()) else {}
+
+    # What each line holds: (stocked product, the bundle it came from) → units.
+    holds: dict[tuple[int, int | None], int] = {}
+    for product_id, quantity in quantities.items():
+        bundle_id = product_id if products[product_id].is_bundle else None
+        for stocked, units in bundle_domain.explode(graph, product_id, quantity).items():
+            holds[(stocked, bundle_id)] = holds.get((stocked, bundle_id), 0) + units
+    needed: dict[int, int] = {}
+    for (stocked, _), units in holds.items():
+        needed[stocked] = needed.get(stocked, 0) + units
+
+    levels = ledger.lock_levels(company_id, [(p, warehouse_id) for p in needed])
+    shortages = [s for p, n in sorted(needed.items()) if (s := short_of(levels.get((p, warehouse_id)), p, n))]
+    if shortages:
+        raise insufficient(shortages)
+    for stocked, units in needed.items():
+        levels[(stocked, warehouse_id)].reserved += units
+
+    order = Order(
+        company_id=company_id, warehouse_id=warehouse_id, user_id=user_id, reference=reference,
+        customer_name=customer_name, status="pending",
+        total=sum((products[p].price * q for p, q in quantities.items()), Decimal("0.00")),
+    )
+    db.session.add(order)
+    db.session.flush()
+    db.session.add_all(
+        OrderLine(order_id=order.id, company_id=company_id, product_id=p, quantity=q, unit_price=products[p].price)
+        for p, q in quantities.items()
+    )
+    db.session.add_all(
+        OrderReservation(order_id=order.id, company_id=company_id, product_id=stocked, warehouse_id=warehouse_id,
+                         quantity=units, bundle_id=bundle_id)
+        for (stocked, bundle_id), units in sorted(holds.items(), key=lambda item: (item[0][0], item[0][1] or 0))
+    )
+    commit()
+    return get_order(company_id, order.id)
+
+
+def change_status(company_id: int, user_id: int | None, order_id: int, status: str) -> Order:
+    """pending → shipped (reservations become sales) or pending → cancelled (reservations released)."""
+    # One conditional UPDATE decides between concurrent changes: only one sees the order pending.
+    moved = db.session.execute(
+        sa.update(Order)
+        .where(Order.id == order_id, Order.company_id == company_id, Order.status == "pending")
+        .values(status=status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        order = get_owned(Order, company_id, order_id)
+        raise InvalidTransition(
+            f"Order {order_id} is {order.status}: it cannot become {status}",
+            {"status": [f"only a pending order can become {status}"]},
+        )
+    reservations = db.session.scalars(sa.select(OrderReservation).where(OrderReservation.order_id == order_id)).all()
+    levels = ledger.lock_levels(company_id, [(r.product_id, r.warehouse_id) for r in reservations])
+    now = utcnow()
+    for reservation in reservations:
+        level = levels[(reservation.product_id, reservation.warehouse_id)]
+        level.reserved -= reservation.quantity
+        if status == "shipped":
+            ledger.append(level, "sale", -reservation.quantity, order_id=order_id, bundle_id=reservation.bundle_id,
+                          user_id=user_id, occurred_at=now)
+            ledger.count_sale(company_id, reservation.product_id, reservation.warehouse_id, now.date(), reservation.quantity)
+    commit()
+    return get_order(company_id, order_id)
+
+
+def get_order(company_id: int, order_id: int) -> Order:
+    order = db.session.scalar(_orders(company_id).where(Order.id == order_id))
+    if order is None:
+        get_owned(Order, company_id, order_id)  # raises the usual NotFound
+    return order
+
+
+def list_orders(company_id: int, page: int, per_page: int, status=None, warehouse_id=None, since=None, until=None) -> dict:
+    statement = _orders(company_id).order_by(Order.id)
+    if status is not None:
+        statement = statement.where(Order.status == status)
+    if warehouse_id is not None:
+        statement = statement.where(Order.warehouse_id == warehouse_id)
+    if since is not None:
+        statement = statement.where(Order.created_at >= since)
+    if until is not None:
+        statement = statement.where(Order.created_at <= until)
+    return paginate(statement, page, per_page)
+
+
+def _orders(company_id: int) -> sa.Select:
+    return scoped(Order, company_id).options(so.selectinload(Order.items)).execution_options(populate_existing=True)
