@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-21 18:43:27.820070
+Create Date: 2026-11-21 18:48:32.203024
 
 """
 from alembic import op
@@ -74,7 +74,9 @@ def upgrade():
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('warehouse_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('bundle_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_order_reservations_quantity_positive')),
+    sa.ForeignKeyConstraint(['bundle_id'], ['products.id'], name=op.f('fk_order_reservations_bundle_id_products')),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_order_reservations_company_id_companies')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_reservations_order_id_orders')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_reservations_product_id_products')),
