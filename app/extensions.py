@@ -40,7 +40,9 @@ def rate_limit_key() -> str:
     return "addr:" + (get_remote_address() or "unknown")
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit: a use case commits once and its answer is dumped from the
+# objects it just wrote, without reloading each of them.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = StockFlowApi()
 # Limits are read from the app's config on each request (RATELIMIT_API, RATELIMIT_AUTH), so one

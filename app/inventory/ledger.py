@@ -16,17 +16,14 @@ from app.inventory.models import DailySale, InventoryLevel, StockMovement
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
 
 
-def lock_levels(company_id: int, keys: Iterable[LevelKey], *, create: bool = False) -> dict[LevelKey, InventoryLevel]:
-    """Lock the levels for these keys (SELECT … FOR UPDATE in ascending id order, the one order every
-    writer uses, so two writers never wait on each other in a circle); create missing ones first if asked."""
-    keys = set(keys)
-    if create:
-        _create_missing(company_id, keys)
+def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, InventoryLevel]:
+    """Lock the existing levels for these keys with SELECT … FOR UPDATE in ascending id order — the one
+    order every writer uses, so two writers never wait on each other in a circle."""
     levels = db.session.scalars(
         sa.select(InventoryLevel)
         .where(
             InventoryLevel.company_id == company_id,
-            sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(keys)),
+            sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(set(keys))),
         )
         .order_by(InventoryLevel.id)
         .with_for_update()
@@ -35,16 +32,13 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey], *, create: bool = Fal
     return {(level.product_id, level.warehouse_id): level for level in levels}
 
 
-def _create_missing(company_id: int, keys: set[LevelKey]) -> None:
-    existing = set(
-        db.session.execute(
-            sa.select(InventoryLevel.product_id, InventoryLevel.warehouse_id).where(
-                InventoryLevel.company_id == company_id,
-                sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(keys)),
-            )
-        ).all()
-    )
-    for product_id, warehouse_id in sorted(keys - existing):
+def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, InventoryLevel]:
+    """Create these levels (the caller checked their warehouses are the company's) and lock them.
+
+    New levels get higher ids than every existing one, so locking them after the existing ones
+    keeps the ascending order.
+    """
+    for product_id, warehouse_id in sorted(set(keys)):
         try:
             # A concurrent request may create the same level first: its unique index refuses ours,
             # the savepoint undoes just that insert, and the lock below finds theirs.
@@ -52,6 +46,7 @@ def _create_missing(company_id: int, keys: set[LevelKey]) -> None:
                 db.session.add(InventoryLevel(company_id=company_id, product_id=product_id, warehouse_id=warehouse_id))
         except IntegrityError:
             pass
+    return lock_levels(company_id, keys)
 
 
 def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:

@@ -24,10 +24,6 @@ def record_movement(company_id: int, user_id: int | None, movement: dict) -> tup
     kind, quantity = movement["type"], movement["quantity"]
     product = movable_product(company_id, movement["product_id"], field="product_id")
     warehouse_id, to_warehouse_id = movement["warehouse_id"], movement.get("to_warehouse_id")
-    missing = missing_warehouses(company_id, {warehouse_id, to_warehouse_id} - {None})
-    if missing:
-        field = "warehouse_id" if warehouse_id in missing else "to_warehouse_id"
-        raise ValidationFailed(errors={field: [f"warehouse {missing[0]} does not exist"]})
     refs = {
         "reason": movement.get("reason"), "reference": movement.get("reference"), "user_id": user_id,
         "occurred_at": movement.get("occurred_at") or utcnow(),
@@ -45,6 +41,24 @@ def record_movement(company_id: int, user_id: int | None, movement: dict) -> tup
         rows, levels = _change(company_id, product.id, warehouse_id, kind, change, refs)
     commit()
     return rows, levels
+
+
+def _locked(company_id: int, keys: list[tuple[int, int]], *, create: bool, fields: dict[int, str]):
+    """Lock the levels of these keys, creating missing ones if asked.
+
+    The common case — every level exists — costs one query: a level of the company proves its
+    warehouse is the company's. Only when one is missing are the warehouses checked (→ 422 naming
+    the field in `fields`: warehouse id → field name).
+    """
+    levels = ledger.lock_levels(company_id, keys)
+    missing = [key for key in keys if key not in levels]
+    if missing:
+        unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing})
+        if unknown:
+            raise ValidationFailed(errors={fields[unknown[0]]: [f"warehouse {unknown[0]} does not exist"]})
+        if create:
+            levels.update(ledger.create_levels(company_id, missing))
+    return levels
 
 
 def movable_product(company_id: int, product_id: int, *, field: str) -> Product:
@@ -72,7 +86,7 @@ def insufficient(shortages: list[dict]) -> InsufficientStock:
 
 def _change(company_id, product_id, warehouse_id, kind, change, refs):
     key = (product_id, warehouse_id)
-    level = ledger.lock_levels(company_id, [key], create=change > 0).get(key)
+    level = _locked(company_id, [key], create=change > 0, fields={warehouse_id: "warehouse_id"}).get(key)
     if change < 0 and (shortage := short_of(level, product_id, -change)):
         raise insufficient([shortage])
     row = ledger.append(level, kind, change, **refs)
@@ -82,8 +96,9 @@ def _change(company_id, product_id, warehouse_id, kind, change, refs):
 
 
 def _transfer(company_id, product_id, source_id, target_id, quantity, refs):
-    levels = ledger.lock_levels(company_id, [(product_id, source_id), (product_id, target_id)], create=True)
-    source, target = levels[(product_id, source_id)], levels[(product_id, target_id)]
+    keys = [(product_id, source_id), (product_id, target_id)]
+    levels = _locked(company_id, keys, create=True, fields={source_id: "warehouse_id", target_id: "to_warehouse_id"})
+    source, target = levels[keys[0]], levels[keys[1]]
     if shortage := short_of(source, product_id, quantity):
         raise insufficient([shortage])
     transfer_id = str(uuid.uuid4())
@@ -96,7 +111,7 @@ def _transfer(company_id, product_id, source_id, target_id, quantity, refs):
 
 def _count(company_id, product_id, warehouse_id, counted, expected, refs):
     key = (product_id, warehouse_id)
-    level = ledger.lock_levels(company_id, [key], create=True)[key]
+    level = _locked(company_id, [key], create=True, fields={warehouse_id: "warehouse_id"})[key]
     if expected is not None and level.on_hand != expected:
         raise StaleQuantity(
             f"On hand is {level.on_hand}, not the expected {expected}: count again",
@@ -113,7 +128,8 @@ def _count(company_id, product_id, warehouse_id, counted, expected, refs):
 def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
     """A bundle sale is a sale of each component, all or nothing, with rows naming the bundle."""
     units = bundle_domain.explode(load_graph(company_id), bundle.id, quantity)
-    levels = ledger.lock_levels(company_id, [(product_id, warehouse_id) for product_id in units])
+    keys = [(product_id, warehouse_id) for product_id in sorted(units)]
+    levels = _locked(company_id, keys, create=False, fields={warehouse_id: "warehouse_id"})
     shortages = [s for p, n in sorted(units.items()) if (s := short_of(levels.get((p, warehouse_id)), p, n))]
     if shortages:
         raise insufficient(shortages)
@@ -121,4 +137,4 @@ def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
     for product_id, count in sorted(units.items()):
         rows.append(ledger.append(levels[(product_id, warehouse_id)], "sale", -count, bundle_id=bundle.id, **refs))
         ledger.count_sale(company_id, product_id, warehouse_id, refs["occurred_at"].date(), count)
-    return rows, [levels[(p, warehouse_id)] for p in sorted(units)]
+    return rows, [levels[key] for key in keys]

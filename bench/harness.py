@@ -1,0 +1,99 @@
+"""Benchmark plumbing: a scratch MySQL database, a real gunicorn server, timed client processes."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SERVER = "mysql+pymysql://root@127.0.0.1:3306/"
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str):
+    """A new, migrated MySQL database, dropped afterwards."""
+    server = make_url(server_url).set(database=None)
+    name = f"stockflow_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    url = server.set(database=name).update_query_dict({"charset": "utf8mb4"}).render_as_string(hide_password=False)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, check=True, capture_output=True,
+            env={**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi"},
+        )
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(database_url: str, workers: int, **env):
+    """Serve wsgi:app with gunicorn.conf.py, as `make run` and the Docker image do."""
+    port = free_port()
+    environment = {
+        **os.environ, "DATABASE_URL": database_url, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+        "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": "false", **env,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=ROOT, env=environment,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(base, server)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_ready(base: str, server: subprocess.Popen) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited: " + server.stderr.read().decode()[-2000:])
+        try:
+            with urllib.request.urlopen(base + "/health/ready", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become ready")
+
+
+def worker_rss_mb(server: subprocess.Popen) -> float:
+    """The largest resident memory among the server's worker processes."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    largest = 0.0
+    for pid in children.read_text().split() if children.exists() else []:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    largest = max(largest, int(line.split()[1]) / 1024)
+    return largest
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
