@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.common.fields import Money, Sku, StrictInteger, Text
+from app.common.fields import Id, Money, Sku, StrictInteger, Text
 from app.common.pagination import PageArgs
 from app.products.schemas import ProductSchema
 
 
 class ComponentSchema(Schema):
-    product_id = StrictInteger(required=True)
+    product_id = Id(required=True)
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000_000), metadata={"description": "Units per bundle"})
 
 

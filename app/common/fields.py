@@ -22,6 +22,23 @@ class StrictInteger(fields.Integer):
         return super()._validated(value)
 
 
+MAX_ID = 2**63 - 1
+
+
+class Id(StrictInteger):
+    """An id in a JSON body: a positive integer that fits the database (no 500 for 2**70)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class QueryId(fields.Integer):
+    """An id in a query string, bounded like Id."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class StrictBoolean(fields.Boolean):
     """Only JSON true/false; 1, 0 and strings are refused."""
 

@@ -10,10 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
 
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
+# Stock columns are 32-bit integers; refusing more here keeps a huge receive a 422, not a 500.
+MAX_ON_HAND = 2_000_000_000
 
 
 def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, InventoryLevel]:
@@ -51,6 +54,8 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
 
 def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:
     """Change a locked level's on_hand and write the ledger row that records it."""
+    if level.on_hand + change > MAX_ON_HAND:
+        raise ValidationFailed(errors={"quantity": [f"on hand would exceed {MAX_ON_HAND:,} units"]})
     level.on_hand += change
     movement = StockMovement(
         company_id=level.company_id, product_id=level.product_id, warehouse_id=level.warehouse_id,

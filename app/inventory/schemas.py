@@ -3,9 +3,9 @@
 import base64
 import datetime as dt
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.common.fields import StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.fields import MAX_ID, Id, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
 from app.common.pagination import PageArgs
 from app.common.time import utcnow
 from app.products.schemas import MAX_QUANTITY
@@ -32,8 +32,8 @@ class LevelSchema(LevelStockSchema):
 
 
 class LevelListArgs(PageArgs):
-    product_id = fields.Integer()
-    warehouse_id = fields.Integer()
+    product_id = QueryId()
+    warehouse_id = QueryId()
     below_threshold = fields.Boolean(metadata={"description": "true: only levels whose available ≤ threshold"})
 
 
@@ -73,19 +73,28 @@ class PastDateTime(UTCInstant):
 
 class MovementCreateSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(MOVEMENT_TYPES))
-    product_id = StrictInteger(required=True)
-    warehouse_id = StrictInteger(required=True)
+    product_id = Id(required=True)
+    warehouse_id = Id(required=True)
     quantity = StrictInteger(
         required=True, validate=validate.Range(min=-MAX_QUANTITY, max=MAX_QUANTITY),
         metadata={"description": "≥ 1; adjust: signed, ≠ 0; count: the counted on_hand, ≥ 0"},
     )
-    to_warehouse_id = StrictInteger(metadata={"description": "transfer only: the receiving warehouse"})
-    reason = Text(max_length=255, metadata={"description": "Required for remove and adjust"})
-    reference = Text(max_length=120, metadata={"description": "Your document number: delivery note, invoice…"})
-    occurred_at = PastDateTime(metadata={"description": "When it happened (≤ now, default now); dates sales for analytics"})
+    to_warehouse_id = Id(allow_none=True, metadata={"description": "transfer only: the receiving warehouse"})
+    reason = Text(max_length=255, allow_none=True, metadata={"description": "Required for remove and adjust"})
+    reference = Text(max_length=120, allow_none=True, metadata={"description": "Your document number: delivery note, invoice…"})
+    occurred_at = PastDateTime(allow_none=True, metadata={"description": "When it happened (≤ now, default now); dates sales for analytics"})
     expected_on_hand = StrictInteger(
-        validate=validate.Range(min=0), metadata={"description": "count only: refuse with 409 stale_quantity if on_hand differs"}
+        allow_none=True, validate=validate.Range(min=0), metadata={"description": "count only: refuse with 409 stale_quantity if on_hand differs"}
     )
+
+    REQUIRED = ("type", "product_id", "warehouse_id", "quantity")
+
+    @pre_load
+    def drop_nulls(self, data, **kwargs):
+        """An optional field sent as null is as if it were left out."""
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None or key in self.REQUIRED}
+        return data
 
     @validates_schema
     def rules_of_the_type(self, data, **kwargs):
@@ -122,9 +131,10 @@ class Cursor(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-            if not decoded.startswith("m"):
+            position = int(decoded[1:])
+            if not decoded.startswith("m") or not 1 <= position <= MAX_ID:
                 raise ValueError
-            return int(decoded[1:])
+            return position
         except (ValueError, UnicodeDecodeError):
             raise ValidationError("Not a cursor returned by this endpoint.") from None
 
@@ -132,8 +142,8 @@ class Cursor(fields.Field):
 class MovementListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = Cursor(metadata={"type": "string", "description": "next_cursor of the previous page"})
-    product_id = fields.Integer()
-    warehouse_id = fields.Integer()
+    product_id = QueryId()
+    warehouse_id = QueryId()
     type = fields.String(validate=validate.OneOf(MOVEMENT_TYPES))
     since = UTCInstant(metadata={"description": "occurred_at ≥ since"})
     until = UTCInstant(metadata={"description": "occurred_at ≤ until"})

@@ -2,14 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.common.fields import Money, StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.fields import Id, Money, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
 from app.common.pagination import PageArgs
 from app.orders.models import STATUSES
 from app.products.schemas import MAX_QUANTITY
 
 
 class OrderItemSchema(Schema):
-    product_id = StrictInteger(required=True)
+    product_id = Id(required=True)
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
@@ -32,7 +32,7 @@ class OrderSchema(Schema):
 
 
 class OrderCreateSchema(Schema):
-    warehouse_id = StrictInteger(required=True)
+    warehouse_id = Id(required=True)
     items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=500))
     reference = Text(max_length=120, allow_none=True)
     customer_name = Text(max_length=200, allow_none=True)
@@ -44,6 +44,6 @@ class StatusChangeSchema(Schema):
 
 class OrderListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    warehouse_id = fields.Integer()
+    warehouse_id = QueryId()
     since = UTCInstant(metadata={"description": "created_at ≥ since"})
     until = UTCInstant(metadata={"description": "created_at ≤ until"})

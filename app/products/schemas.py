@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.common.fields import Money, Sku, StrictBoolean, StrictInteger, Text, UTCDateTime
+from app.common.fields import Id, Money, QueryId, Sku, StrictBoolean, StrictInteger, Text, UTCDateTime
 from app.common.pagination import PageArgs
 
 MAX_QUANTITY = 1_000_000_000
@@ -75,7 +75,7 @@ class ProductCreatedSchema(ProductSchema):
 
 
 class InitialStockSchema(Schema):
-    warehouse_id = StrictInteger(required=True)
+    warehouse_id = Id(required=True)
     quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
 
 
@@ -84,10 +84,10 @@ class ProductCreateSchema(Schema):
     sku = Sku(required=True, metadata={"description": "Unique across the platform, case-insensitively"})
     price = Money(required=True)
     description = Text(max_length=5000, allow_none=True)
-    product_type_id = StrictInteger(allow_none=True)
+    product_type_id = Id(allow_none=True)
     low_stock_threshold = Threshold(allow_none=True)
-    supplier_id = StrictInteger(metadata={"description": "Links the product to this supplier, as its primary"})
-    warehouse_id = StrictInteger(metadata={"description": "Original clients' shape: with initial_quantity"})
+    supplier_id = Id(metadata={"description": "Links the product to this supplier, as its primary"})
+    warehouse_id = Id(metadata={"description": "Original clients' shape: with initial_quantity"})
     initial_quantity = StrictInteger(validate=validate.Range(min=0, max=MAX_QUANTITY))
     inventory = fields.List(
         fields.Nested(InitialStockSchema), validate=validate.Length(max=500),
@@ -110,7 +110,7 @@ class ProductUpdateSchema(Schema):
     sku = Sku()
     price = Money()
     description = Text(max_length=5000, allow_none=True)
-    product_type_id = StrictInteger(allow_none=True)
+    product_type_id = Id(allow_none=True)
     low_stock_threshold = Threshold(allow_none=True)
     is_active = StrictBoolean(metadata={"description": "false archives the product, true restores it"})
 
@@ -118,8 +118,8 @@ class ProductUpdateSchema(Schema):
 class ProductListArgs(PageArgs):
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name or SKU contains (case-insensitive)"})
     sku = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Exact SKU, case-insensitive"})
-    product_type_id = fields.Integer()
-    supplier_id = fields.Integer(metadata={"description": "Products this supplier supplies"})
-    warehouse_id = fields.Integer(metadata={"description": "Products stocked in this warehouse"})
+    product_type_id = QueryId()
+    supplier_id = QueryId(metadata={"description": "Products this supplier supplies"})
+    warehouse_id = QueryId(metadata={"description": "Products stocked in this warehouse"})
     is_bundle = fields.Boolean()
     is_active = fields.Boolean(load_default=True, metadata={"description": "Archived products with false"})
