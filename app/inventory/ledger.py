@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
-from sqlalchemy.exc import IntegrityError
 
+from app.common.time import utcnow
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
@@ -38,17 +38,17 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, Inv
 def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, InventoryLevel]:
     """Create these levels (the caller checked their warehouses are the company's) and lock them.
 
-    New levels get higher ids than every existing one, so locking them after the existing ones
-    keeps the ascending order.
+    One insert that skips levels a concurrent request created first. No savepoint: when MySQL
+    picks this insert as a deadlock victim it rolls back the whole transaction (savepoints too),
+    and the error must reach the retry as the deadlock it is. New levels get higher ids than every
+    existing one, so locking them after the existing ones keeps the ascending order.
     """
-    for product_id, warehouse_id in sorted(set(keys)):
-        try:
-            # A concurrent request may create the same level first: its unique index refuses ours,
-            # the savepoint undoes just that insert, and the lock below finds theirs.
-            with db.session.begin_nested():
-                db.session.add(InventoryLevel(company_id=company_id, product_id=product_id, warehouse_id=warehouse_id))
-        except IntegrityError:
-            pass
+    rows = [
+        {"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id,
+         "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
+        for product_id, warehouse_id in sorted(set(keys))
+    ]
+    _upsert(InventoryLevel.__table__, rows, keep_existing=True)
     return lock_levels(company_id, keys)
 
 
@@ -68,13 +68,22 @@ def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMoveme
 def count_sale(company_id: int, product_id: int, warehouse_id: int, day: dt.date, units: int) -> None:
     """Add units to the daily_sales rollup, as one upsert in the sale's transaction."""
     values = {"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id, "day": day, "units": units}
-    table = DailySale.__table__
+    _upsert(DailySale.__table__, [values], add_to="units")
+
+
+def _upsert(table: sa.Table, rows: list[dict], *, keep_existing: bool = False, add_to: str | None = None) -> None:
+    """INSERT rows; on a duplicate key either keep the existing row or add to one of its columns."""
     if db.session.get_bind().dialect.name == "mysql":
-        statement = mysql.insert(table).values(values)
-        statement = statement.on_duplicate_key_update(units=table.c.units + statement.inserted.units)
+        statement = mysql.insert(table).values(rows)
+        change = {add_to: table.c[add_to] + statement.inserted[add_to]} if add_to else {"id": table.c.id}
+        statement = statement.on_duplicate_key_update(change)
     else:
-        statement = sqlite.insert(table).values(values).on_conflict_do_update(
-            index_elements=[table.c.company_id, table.c.product_id, table.c.warehouse_id, table.c.day],
-            set_={"units": table.c.units + units},
-        )
+        statement = sqlite.insert(table).values(rows)
+        if keep_existing:
+            statement = statement.on_conflict_do_nothing()
+        else:
+            statement = statement.on_conflict_do_update(
+                index_elements=list(table.primary_key.columns),
+                set_={add_to: table.c[add_to] + statement.excluded[add_to]},
+            )
     db.session.execute(statement)
