@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from tests.factories import make_bundle, make_product, make_warehouse
 
 MOVEMENTS = "/api/inventory/movements"
 HOUR_AHEAD, MINUTE_AHEAD = dt.timedelta(hours=1), dt.timedelta(minutes=1)  # sent as now + this
@@ -25,26 +26,6 @@ def resolve(stock, value):
     if isinstance(value, dt.timedelta):
         return (dt.datetime.now(dt.timezone.utc) + value).isoformat()
     return value
-
-
-def make_warehouse(account, name="Main"):
-    response = account.post("/api/warehouses", json={"name": name})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def make_product(account, sku, stock=None):
-    inventory = [{"warehouse_id": w, "quantity": q} for w, q in (stock or {}).items()]
-    response = account.post("/api/products", json={"name": sku.title(), "sku": sku, "price": "9.99", "inventory": inventory})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def make_bundle(account, sku, *components):
-    lines = [{"product_id": product, "quantity": quantity} for product, quantity in components]
-    response = account.post("/api/bundles", json={"name": sku.title(), "sku": sku, "price": "29.99", "components": lines})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
 
 
 def snapshot(app):

@@ -9,32 +9,13 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.inventory import ledger
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from tests.factories import make_bundle, make_product, make_warehouse
 
 REAL_APPEND = ledger.append
 REAL_COUNT_SALE = ledger.count_sale
 LEVEL_KEYS = {"id", "product_id", "warehouse_id", "on_hand", "reserved", "available", "updated_at"}
 ROW_KEYS = {"id", "type", "product_id", "warehouse_id", "quantity_change", "on_hand_after", "reason", "reference",
             "transfer_id", "order_id", "bundle_id", "user_id", "occurred_at", "created_at"}
-
-
-def make_warehouse(account, name="Main"):
-    response = account.post("/api/warehouses", json={"name": name})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def make_product(account, sku, stock=None):
-    inventory = [{"warehouse_id": w, "quantity": q} for w, q in (stock or {}).items()]
-    response = account.post("/api/products", json={"name": sku.title(), "sku": sku, "price": "9.99", "inventory": inventory})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def make_bundle(account, sku, *components):
-    lines = [{"product_id": product, "quantity": quantity} for product, quantity in components]
-    response = account.post("/api/bundles", json={"name": sku.title(), "sku": sku, "price": "29.99", "components": lines})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
 
 
 def reserve(account, warehouse, product, quantity):

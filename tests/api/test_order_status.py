@@ -10,31 +10,9 @@ from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from app.orders.models import Order, OrderReservation
+from tests.factories import lines, make_bundle, make_product, make_warehouse
 
 MISSING = 999_999
-
-
-def make_warehouse(account, name="Main"):
-    response = account.post("/api/warehouses", json={"name": name})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def make_product(account, sku, stock=None, price="9.99"):
-    inventory = [{"warehouse_id": w, "quantity": q} for w, q in (stock or {}).items()]
-    response = account.post("/api/products", json={"name": sku.title(), "sku": sku, "price": price, "inventory": inventory})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def lines(*pairs):
-    return [{"product_id": product_id, "quantity": quantity} for product_id, quantity in pairs]
-
-
-def make_bundle(account, sku, *pairs, price="29.99"):
-    response = account.post("/api/bundles", json={"name": sku.title(), "sku": sku, "price": price, "components": lines(*pairs)})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
 
 
 def placed(account, warehouse_id, *pairs):
