@@ -1,4 +1,4 @@
-"""Flask CLI commands: demo data."""
+"""Flask CLI commands: demo data, and clearing expired idempotency keys."""
 
 from decimal import Decimal
 
@@ -10,6 +10,7 @@ from app.auth import service as auth_service
 from app.auth.models import User
 from app.bundles import service as bundle_service
 from app.extensions import db
+from app.idempotency.service import purge_expired
 from app.products import service as product_service
 from app.suppliers import service as supplier_service
 from app.warehouses import service as warehouse_service
@@ -89,3 +90,8 @@ def register_commands(app: Flask) -> None:
         created = seed_demo()
         click.echo("Demo data loaded." if created else "Demo data already present; nothing added.")
         click.echo(f"Demo admin: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+
+    @app.cli.command("purge-idempotency-keys")
+    def purge_idempotency_keys_command():
+        """Delete stored Idempotency-Key answers older than 24 hours (run it daily, e.g. from cron)."""
+        click.echo(f"Deleted {purge_expired()} expired idempotency keys.")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hmac
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -56,9 +57,14 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-the-password", method=method)
+
+
 def password_matches(password_hash: str | None, password: str) -> bool:
     """Check a password; with no hash, check against a dummy so timing does not reveal unknown emails."""
     if password_hash is None:
-        check_password_hash(hash_password("not-the-password"), password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return False
     return check_password_hash(password_hash, password)

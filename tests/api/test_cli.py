@@ -1,8 +1,13 @@
 """The demo data command."""
 
+import datetime as dt
+
 import pytest
+import sqlalchemy as sa
 
 from app.commands import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PRODUCTS
+from app.extensions import db
+from app.idempotency.models import IdempotencyKey
 
 
 @pytest.fixture
@@ -38,3 +43,17 @@ def test_seed_demo_twice_adds_nothing_the_second_time(demo, runner, client):
     assert "already present" in again.output
     assert client.get("/api/warehouses", headers=headers).json["total"] == 2
     assert client.get("/api/products?per_page=200", headers=headers).json["total"] == 21
+
+
+def test_purging_idempotency_keys_deletes_only_expired_ones(app, runner, acme):
+    for key in ("old", "fresh"):
+        headers = {**acme.headers, "Idempotency-Key": key}
+        body = {"name": key, "sku": f"KEY-{key}", "price": "1"}
+        assert acme.client.post("/api/products", json=body, headers=headers).status_code == 201
+    with app.app_context():
+        db.session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.key == "old").values(expires_at=dt.datetime(2020, 1, 1)))
+        db.session.commit()
+    result = runner.invoke(args=["purge-idempotency-keys"])
+    assert result.exit_code == 0 and "Deleted 1 " in result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(IdempotencyKey.key)).all() == ["fresh"]
