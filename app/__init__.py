@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import health
+    from app.alerts.routes import blp as alerts_blp
     from app.auth.routes import auth_blp, users_blp
     from app.bundles.routes import blp as bundles_blp
     from app.companies.routes import blp as companies_blp
@@ -66,7 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from app.warehouses.routes import blp as warehouses_blp
 
     for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
-                      products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, health.blp):
+                      products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, alerts_blp, health.blp):
         api.register_blueprint(blueprint)
 
 

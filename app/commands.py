@@ -1,6 +1,9 @@
-"""Flask CLI commands: demo data, and clearing expired idempotency keys."""
+"""Flask CLI commands: demo data, benchmark-scale data, and clearing expired idempotency keys."""
 
+import datetime as dt
 from decimal import Decimal
+
+import time
 
 import click
 import sqlalchemy as sa
@@ -10,8 +13,11 @@ from app.auth import service as auth_service
 from app.auth.models import User
 from app.bundles import service as bundle_service
 from app.extensions import db
+from app.common.time import utcnow
 from app.idempotency.service import purge_expired
+from app.inventory.movements import record_movement
 from app.products import service as product_service
+from app.scale import seed_scale
 from app.suppliers import service as supplier_service
 from app.warehouses import service as warehouse_service
 
@@ -47,6 +53,13 @@ DEMO_SUPPLIERS = {
     "Lumen Supply": ("sales@lumen.example", 7),
     "Paper Mill Ltd": ("orders@papermill.example", 5),
 }
+# Recent sales, so that the low-stock alerts have something to say: (sku, warehouse, units, days ago).
+# The gift set is a bundle: selling it sells its components.
+DEMO_SALES = [
+    ("WALL-CLOCK", "Main Warehouse", 3, 2), ("CUCKOO-CLOCK", "Main Warehouse", 1, 5),
+    ("FLOOR-LAMP", "Main Warehouse", 2, 1), ("HOURGLASS", "East Depot", 2, 3), ("BAROMETER", "Main Warehouse", 1, 10),
+    ("NOTEBOOK-A5", "Main Warehouse", 20, 4), ("GIFT-SET-WRITER", "East Depot", 2, 1),
+]
 
 
 def seed_demo() -> bool:
@@ -72,14 +85,20 @@ def seed_demo() -> bool:
             "inventory": [{"warehouse_id": main.id, "quantity": in_main}, {"warehouse_id": east.id, "quantity": in_east}],
         })
         products[sku] = product.id
-    bundle_service.create_bundle(
+    products["GIFT-SET-WRITER"] = bundle_service.create_bundle(
         company.id, name="Writer's gift set", sku="GIFT-SET-WRITER", price=Decimal("44.00"),
         description="Notebook, fountain pen and ink, boxed",
         components=[
             {"product_id": products[sku], "quantity": 1}
             for sku in ("NOTEBOOK-A5", "FOUNTAIN-PEN", "INK-BLUE", "GIFT-BOX-SM")
         ],
-    )
+    ).id
+    warehouses = {main.name: main.id, east.name: east.id}
+    for sku, warehouse, units, days_ago in DEMO_SALES:
+        record_movement(company.id, user.id, {
+            "type": "sale", "product_id": products[sku], "warehouse_id": warehouses[warehouse], "quantity": units,
+            "occurred_at": utcnow() - dt.timedelta(days=days_ago), "reference": "demo sale",
+        })
     return True
 
 
@@ -95,3 +114,21 @@ def register_commands(app: Flask) -> None:
     def purge_idempotency_keys_command():
         """Delete stored Idempotency-Key answers older than 24 hours (run it daily, e.g. from cron)."""
         click.echo(f"Deleted {purge_expired()} expired idempotency keys.")
+
+    @app.cli.command("seed-scale")
+    @click.option("--products", default=20_000, show_default=True, help="Products in the company.")
+    @click.option("--warehouses", default=5, show_default=True, help="Warehouses; every product is stocked in each.")
+    @click.option("--sale-lines", default=1_000_000, show_default=True, help="Sale rows in the ledger.")
+    @click.option("--days", default=90, show_default=True, help="The sales are spread over this many past days.")
+    @click.option("--email", default="scale@stockflow.local", show_default=True, help="The company admin's login.")
+    @click.option("--password", default="stockflow-scale", show_default=True)
+    @click.option("--seed", default=42, show_default=True, help="Random seed: the same options give the same data.")
+    def seed_scale_command(products, warehouses, sale_lines, days, email, password, seed):
+        """Create one large company (catalogue, levels, ledger, daily sales) in bulk, for benchmarks."""
+        started = time.monotonic()
+        summary = seed_scale(email, password, products, warehouses, sale_lines, days, seed)
+        click.echo(
+            f"Company {summary.company_id} ({summary.email}): {summary.products} products, {summary.levels} levels, "
+            f"{summary.sale_lines} sale lines, {summary.daily_sales_rows} daily sales rows "
+            f"in {time.monotonic() - started:.1f} s."
+        )

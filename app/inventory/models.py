@@ -28,6 +28,8 @@ class InventoryLevel(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("product_id", "warehouse_id"),
         sa.Index("ix_inventory_levels_company_id_warehouse_id", "company_id", "warehouse_id"),
+        # The largest override, read in one index probe by the low-stock alerts.
+        sa.Index("ix_inventory_levels_company_id_low_stock_threshold", "company_id", "low_stock_threshold"),
         sa.CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
         sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
@@ -36,6 +38,19 @@ class InventoryLevel(db.Model):
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+# Available stock as a generated (virtual) column with an index, so that the low-stock alerts read
+# only the levels at or below the highest threshold in force instead of every level. It is added to
+# the table but deliberately not mapped: the ORM would reload it after every stock change.
+InventoryLevel.__table__.append_column(
+    sa.Column("available_stock", sa.Integer, sa.Computed("on_hand - reserved"))
+)
+InventoryLevel.__table__.append_constraint(
+    # Covers what ranks the alerts, so that ranking never reads the rows themselves.
+    sa.Index("ix_inventory_levels_alert_candidates", "company_id", "available_stock", "low_stock_threshold",
+             "product_id", "warehouse_id")
+)
 
 
 class StockMovement(db.Model):

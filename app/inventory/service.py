@@ -40,7 +40,7 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
     db.session.flush()
 
 
-def _threshold():
+def effective_threshold():
     """The effective threshold: level override → product → product type → company default."""
     return sa.func.coalesce(
         InventoryLevel.low_stock_threshold,
@@ -52,7 +52,7 @@ def _threshold():
 
 def _levels(company_id: int) -> sa.Select:
     return (
-        sa.select(InventoryLevel, Product.sku, _threshold().label("threshold"))
+        sa.select(InventoryLevel, Product.sku, effective_threshold().label("threshold"))
         .join(Product, Product.id == InventoryLevel.product_id)
         .outerjoin(ProductType, ProductType.id == Product.product_type_id)
         .join(Company, Company.id == InventoryLevel.company_id)
@@ -72,7 +72,7 @@ def list_levels(company_id: int, page: int, per_page: int, product_id=None, ware
     if warehouse_id is not None:
         statement = statement.where(InventoryLevel.warehouse_id == warehouse_id)
     if below_threshold is not None:
-        at_or_below = InventoryLevel.on_hand - InventoryLevel.reserved <= _threshold()
+        at_or_below = InventoryLevel.on_hand - InventoryLevel.reserved <= effective_threshold()
         statement = statement.where(at_or_below if below_threshold else sa.not_(at_or_below))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from app.commands import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PRODUCTS
+from app.commands import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PRODUCTS, DEMO_SALES
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 
@@ -30,10 +30,23 @@ def test_seed_demo_loads_warehouses_catalogue_stock_and_a_bundle(demo, client):
     assert client.get("/api/suppliers", headers=headers).json["total"] == 3
     products = client.get("/api/products?is_bundle=false&per_page=200", headers=headers).json
     assert products["total"] == len(DEMO_PRODUCTS) == 20
-    assert sum(p["total_on_hand"] for p in products["items"]) == sum(main + east for *_, main, east in DEMO_PRODUCTS)
+    # Two gift sets took one of each of their 4 components.
+    sold = sum(units for sku, _, units, _days in DEMO_SALES if sku != "GIFT-SET-WRITER") + 2 * 4
+    assert sum(p["total_on_hand"] for p in products["items"]) == sum(main + east for *_, main, east in DEMO_PRODUCTS) - sold
     bundle = client.get("/api/bundles", headers=headers).json["items"][0]
     assert bundle["sku"] == "GIFT-SET-WRITER"
-    assert [line["available"] for line in bundle["availability"]] == [35, 10]
+    assert [line["available"] for line in bundle["availability"]] == [35, 8]
+
+
+def test_seed_demo_sales_make_low_stock_alerts(demo, client):
+    _, headers = demo
+    company_id = client.get("/api/auth/me", headers=headers).json["company"]["id"]
+    alerts = client.get(f"/api/companies/{company_id}/alerts/low-stock", headers=headers).json
+    assert {(a["sku"], a["warehouse_name"]) for a in alerts["alerts"]} == {
+        ("WALL-CLOCK", "Main Warehouse"), ("CUCKOO-CLOCK", "Main Warehouse"), ("FLOOR-LAMP", "Main Warehouse"),
+        ("HOURGLASS", "East Depot"), ("BAROMETER", "Main Warehouse"), ("FOUNTAIN-PEN", "East Depot"),
+        ("INK-BLUE", "East Depot"),
+    }
 
 
 def test_seed_demo_twice_adds_nothing_the_second_time(demo, runner, client):

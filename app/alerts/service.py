@@ -1,0 +1,195 @@
+"""Low-stock alerts: levels at or below their effective threshold that sold recently, with whom to reorder from.
+
+Reads only the company's levels and, for those at or below threshold, the `daily_sales` rollup over
+the window: the cost follows the number of levels and the window, never the length of the ledger.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.alerts import domain
+from app.common.time import utcnow
+from app.companies.models import Company
+from app.companies.service import get_company
+from app.extensions import db
+from app.inventory.models import DailySale, InventoryLevel
+from app.products.models import Product, ProductType
+from app.suppliers.models import ProductSupplier, Supplier
+from app.warehouses.models import Warehouse
+
+
+@dataclass
+class Alert:
+    product_id: int
+    product_name: str
+    sku: str
+    warehouse_id: int
+    warehouse_name: str
+    on_hand: int
+    reserved: int
+    threshold: int
+    units_sold: int
+    days: int
+    supplier: dict | None = None
+
+    @property
+    def current_stock(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def avg_daily_sales(self) -> float:
+        return domain.avg_daily_sales(self.units_sold, self.days)
+
+    @property
+    def days_until_stockout(self) -> int:
+        return domain.days_until_stockout(self.current_stock, self.units_sold, self.days)
+
+    @property
+    def suggested_reorder_quantity(self) -> int:
+        lead_time, minimum = (self.supplier["lead_time_days"] or 0, self.supplier["min_order_qty"]) if self.supplier else (0, 1)
+        return domain.suggested_reorder_quantity(self.current_stock, self.units_sold, self.days, lead_time, minimum)
+
+
+def window_start(days: int, today: dt.date | None = None) -> dt.date:
+    """First day of a window of `days` UTC calendar days that ends today."""
+    return (today or utcnow().date()) - dt.timedelta(days=days - 1)
+
+
+def _chosen_supplier_id():
+    """The product's primary supplier, else its linked supplier with the lowest id."""
+    links = sa.select(ProductSupplier.supplier_id).where(ProductSupplier.product_id == Product.id)
+    return sa.func.coalesce(
+        links.where(ProductSupplier.primary_flag.is_(True)).scalar_subquery(),
+        sa.select(sa.func.min(ProductSupplier.supplier_id)).where(ProductSupplier.product_id == Product.id)
+        .scalar_subquery(),
+    )
+
+
+def _highest_threshold(company: Company) -> int:
+    """The highest threshold any level of the company can have: a bound under which an index finds
+    every candidate level, instead of reading them all."""
+    highest = sa.select(
+        sa.select(sa.func.max(InventoryLevel.low_stock_threshold))
+        .where(InventoryLevel.company_id == company.id).scalar_subquery(),
+        sa.select(sa.func.max(Product.low_stock_threshold)).where(Product.company_id == company.id).scalar_subquery(),
+        sa.select(sa.func.max(ProductType.low_stock_threshold))
+        .where(ProductType.company_id == company.id).scalar_subquery(),
+    )
+    return max([company.default_low_stock_threshold, *(value for value in db.session.execute(highest).one() if value)])
+
+
+# current_stock / threshold compared exactly: twenty decimals separate any two distinct ratios of
+# integers up to MAX_QUANTITY (SQLite, used in development, divides in floating point).
+Ratio = sa.Numeric(40, 20).with_variant(sa.Float(), "sqlite")
+
+
+def _whole_division(dividend, divisor):
+    """floor(dividend / divisor) for non-negative integers, in integer arithmetic on both databases."""
+    operator = "DIV" if db.session.get_bind().dialect.name == "mysql" else "/"
+    return dividend.op(operator, return_type=sa.Integer)(divisor)
+
+
+def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None) -> sa.Select:
+    """(level id, threshold, units sold) of every alert, most urgent first, with the count of all on each row.
+
+    The levels come from the index on (company, available stock), bounded by the highest threshold;
+    the rollup is read for those levels only and only over the window.
+    """
+    level = InventoryLevel.__table__
+    current = level.c.available_stock
+    threshold = sa.func.coalesce(
+        level.c.low_stock_threshold, Product.low_stock_threshold, ProductType.low_stock_threshold,
+        company.default_low_stock_threshold,
+    )
+    units_sold = sa.func.sum(DailySale.units)
+    statement = (
+        sa.select(level.c.id, threshold, units_sold, sa.func.count().over())
+        # The levels drive the join: the database would otherwise start from the warehouses and read every level.
+        .prefix_with("STRAIGHT_JOIN", dialect="mysql")
+        .select_from(level)
+        .join(Product, Product.id == level.c.product_id)
+        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+        .join(Warehouse, Warehouse.id == level.c.warehouse_id)
+        .join(DailySale, sa.and_(
+            DailySale.company_id == level.c.company_id,
+            DailySale.product_id == level.c.product_id,
+            DailySale.warehouse_id == level.c.warehouse_id,
+            DailySale.day >= window_start(days),
+        ))
+        .where(
+            level.c.company_id == company.id,
+            current <= _highest_threshold(company),
+            current <= threshold,
+            Product.is_active.is_(True),
+            Product.is_bundle.is_(False),
+            Warehouse.is_active.is_(True),
+        )
+        .group_by(level.c.id, Product.id, ProductType.id)
+        .order_by(
+            sa.case((current <= 0, 0), else_=_whole_division(current * days, units_sold)),
+            sa.case((threshold == 0, 0), else_=sa.cast(current, Ratio) / threshold),
+            level.c.product_id,
+            level.c.warehouse_id,
+        )
+    )
+    if warehouse_id is not None:
+        statement = statement.where(level.c.warehouse_id == warehouse_id)
+    if product_type_id is not None:
+        statement = statement.where(Product.product_type_id == product_type_id)
+    if supplier_id is not None:
+        statement = statement.where(_chosen_supplier_id() == supplier_id)
+    return statement
+
+
+def _levels(level_ids: list[int]) -> dict[int, tuple]:
+    """What an alert shows of each of these levels, by level id."""
+    rows = db.session.execute(
+        sa.select(InventoryLevel.id, InventoryLevel.product_id, Product.name, Product.sku, InventoryLevel.warehouse_id,
+                  Warehouse.name, InventoryLevel.on_hand, InventoryLevel.reserved)
+        .join(Product, Product.id == InventoryLevel.product_id)
+        .join(Warehouse, Warehouse.id == InventoryLevel.warehouse_id)
+        .where(InventoryLevel.id.in_(level_ids))
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def _suppliers(company_id: int, product_ids: set[int]) -> dict[int, dict]:
+    """Each product's reorder supplier: the primary link, else the link to the lowest supplier id."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ProductSupplier, Supplier)
+        .join(Supplier, Supplier.id == ProductSupplier.supplier_id)
+        .where(ProductSupplier.company_id == company_id, ProductSupplier.product_id.in_(product_ids))
+        .order_by(ProductSupplier.product_id, ProductSupplier.primary_flag.is_(None), Supplier.id)
+    )
+    chosen = {}
+    for link, supplier in rows:
+        chosen.setdefault(link.product_id, {
+            "id": supplier.id, "name": supplier.name, "contact_email": supplier.contact_email,
+            "lead_time_days": link.lead_time_days if link.lead_time_days is not None else supplier.lead_time_days,
+            "min_order_qty": link.min_order_qty,
+        })
+    return chosen
+
+
+def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_page: int, days: int | None = None,
+                     **filters) -> dict:
+    company = get_company(caller_company_id, company_id)
+    days = days or company.recent_sales_days
+    ranked = _ranked(company, days, **filters)
+    rows = db.session.execute(ranked.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # past the last page: count on its own
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.order_by(None).subquery()))
+    levels = _levels([row[0] for row in rows])
+    alerts = [Alert(*levels[level_id], threshold=threshold, units_sold=units_sold, days=days)
+              for level_id, threshold, units_sold, _total in rows]
+    suppliers = _suppliers(company.id, {alert.product_id for alert in alerts})
+    for alert in alerts:
+        alert.supplier = suppliers.get(alert.product_id)
+    return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,
+            "window_start": window_start(days)}

@@ -1,0 +1,179 @@
+"""Low-stock alerts over HTTP (gunicorn on MySQL) against a naive query over the raw ledger, in one run.
+
+    .venv/bin/python -m bench.alerts [--products 20000] [--warehouses 5] [--sale-lines 1000000]
+                                     [--days 90] [--calls 30] [--mysql mysql+pymysql://root@127.0.0.1:3306/]
+
+Seeds a scratch database with `flask seed-scale`, serves it with gunicorn and times
+GET /api/companies/{id}/alerts/low-stock for 30- and 90-day windows (p50/p95 over --calls calls,
+after one warm-up call). In the same run it times the naive implementation most code would
+write — one query that aggregates the raw `sale` rows of the ledger at request time — and prints
+the ratio. Then it does it all again on a second database with twice the sales history (twice
+the sale lines over twice the days, so the same sales per day): the endpoint's time must not grow.
+It also prints the EXPLAIN of the query that ranks the alerts.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import sqlalchemy as sa
+
+from bench.harness import DEFAULT_SERVER, ROOT, gunicorn, percentile, scratch_database
+
+EMAIL, PASSWORD = "scale@stockflow.local", "stockflow-scale"
+WINDOWS = (30, 90)
+
+# What a first implementation typically does: join every level to its raw sale rows in the window
+# and aggregate them on each request, then filter and sort.
+NAIVE = """
+SELECT l.product_id, p.name, p.sku, l.warehouse_id, w.name, l.on_hand - l.reserved AS current_stock,
+       COALESCE(l.low_stock_threshold, p.low_stock_threshold, t.low_stock_threshold,
+                c.default_low_stock_threshold) AS threshold,
+       -SUM(m.quantity_change) AS units_sold
+FROM inventory_levels l
+JOIN products p ON p.id = l.product_id
+JOIN warehouses w ON w.id = l.warehouse_id
+JOIN companies c ON c.id = l.company_id
+LEFT JOIN product_types t ON t.id = p.product_type_id
+JOIN stock_movements m ON m.company_id = l.company_id AND m.product_id = l.product_id
+     AND m.warehouse_id = l.warehouse_id AND m.type = 'sale' AND m.occurred_at >= %(since)s
+WHERE l.company_id = %(company_id)s AND p.is_active AND NOT p.is_bundle AND w.is_active
+GROUP BY l.id, p.id, w.id, t.id, c.id
+HAVING current_stock <= threshold
+ORDER BY FLOOR((l.on_hand - l.reserved) * %(days)s / -SUM(m.quantity_change)),
+         (l.on_hand - l.reserved) / NULLIF(threshold, 0), l.product_id
+"""
+
+
+def seed(database_url: str, products: int, warehouses: int, sale_lines: int, days: int) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "seed-scale", "--products", str(products), "--warehouses", str(warehouses),
+         "--sale-lines", str(sale_lines), "--days", str(days), "--email", EMAIL, "--password", PASSWORD],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi"},
+        capture_output=True, text=True, check=True,
+    )
+    print(f"  {result.stdout.strip()} (wall {time.monotonic() - started:.0f} s)")
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:  # fresh statistics, as a long-running server would have
+        connection.exec_driver_sql("ANALYZE TABLE inventory_levels, products, daily_sales, stock_movements").all()
+    engine.dispose()
+
+
+def request(base: str, method: str, path: str, body=None, token=None) -> tuple[int, dict]:
+    host = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=120)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = connection.getresponse()
+    payload = json.loads(response.read() or b"{}")
+    connection.close()
+    return response.status, payload
+
+
+def time_endpoint(base: str, calls: int) -> dict[int, tuple[list[float], int]]:
+    status, body = request(base, "POST", "/api/auth/token", {"email": EMAIL, "password": PASSWORD})
+    assert status == 200, body
+    token = body["token"]
+    _status, me = request(base, "GET", "/api/auth/me", token=token)
+    path = f"/api/companies/{me['company']['id']}/alerts/low-stock"
+    timings = {}
+    for days in WINDOWS:
+        request(base, "GET", f"{path}?days={days}", token=token)  # warm-up
+        latencies = []
+        for _ in range(calls):
+            started = time.perf_counter()
+            status, body = request(base, "GET", f"{path}?days={days}", token=token)
+            latencies.append(time.perf_counter() - started)
+            assert status == 200, body
+        timings[days] = (latencies, body["total_alerts"])
+    return timings
+
+
+def time_naive(database_url: str, calls: int) -> dict[int, tuple[list[float], int]]:
+    """The naive query straight through the driver (no HTTP, so it is timed favourably)."""
+    engine = sa.create_engine(database_url)
+    timings = {}
+    with engine.connect() as connection:
+        company_id = connection.exec_driver_sql("SELECT MIN(id) FROM companies").scalar()
+        for days in WINDOWS:
+            since = connection.exec_driver_sql(
+                f"SELECT UTC_DATE() - INTERVAL {days - 1} DAY").scalar()
+            latencies, matches = [], 0
+            for _ in range(calls):
+                started = time.perf_counter()
+                matches = len(connection.exec_driver_sql(NAIVE, {"since": since, "company_id": company_id, "days": days}).all())
+                latencies.append(time.perf_counter() - started)
+            timings[days] = (latencies, matches)
+    engine.dispose()
+    return timings
+
+
+def explain(database_url: str) -> list[str]:
+    """EXPLAIN of the query that ranks a 30-day window's alerts, as the endpoint issues it."""
+    from app import create_app
+    from app.alerts.service import _ranked
+    from app.companies.models import Company
+    from app.extensions import db
+
+    app = create_app(None, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        company = db.session.scalar(sa.select(Company).order_by(Company.id))
+        statement = _ranked(company, 30).limit(50)
+        sql = str(statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+        rows = db.session.connection().exec_driver_sql("EXPLAIN " + sql.replace("%", "%%")).all()
+        db.engine.dispose()
+    return [" | ".join(str(value) for value in (row[2], row[3], row[5], row[6], row[8], row[9])) for row in rows]
+
+
+def measure(server: str, label: str, args, sale_lines: int, days: int, show_explain: bool) -> list[tuple]:
+    print(f"\n{label}: {args.products} products × {args.warehouses} warehouses, {sale_lines:,} sale lines over {days} days")
+    with scratch_database(server) as url:
+        seed(url, args.products, args.warehouses, sale_lines, days)
+        if show_explain:
+            print("  EXPLAIN (table | type | key | key_len | rows | extra):")
+            for line in explain(url):
+                print("    " + line)
+        with gunicorn(url, workers=2) as (base, _server):
+            api = time_endpoint(base, args.calls)
+        naive = time_naive(url, max(3, args.calls // 10))
+    return [(label, days_window, api[days_window], naive[days_window]) for days_window in WINDOWS]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--warehouses", type=int, default=5)
+    parser.add_argument("--sale-lines", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=90, help="days of sales history")
+    parser.add_argument("--calls", type=int, default=30, help="timed calls per window (at least 20 for the report)")
+    parser.add_argument("--mysql", default=DEFAULT_SERVER, help="server URL; scratch databases are created on it")
+    args = parser.parse_args()
+
+    results = measure(args.mysql, "history ×1", args, args.sale_lines, args.days, show_explain=True)
+    results += measure(args.mysql, "history ×2", args, 2 * args.sale_lines, 2 * args.days, show_explain=False)
+
+    print(f"\n{'history':<11} {'window':>6} {'alerts':>7} {'API p50 ms':>10} {'API p95 ms':>10} "
+          f"{'naive p50 ms':>12} {'naive/API':>9}")
+    baseline = {}
+    for label, days, (api, alerts), (naive, naive_alerts) in results:
+        api_p50, naive_p50 = percentile(api, 0.5) * 1000, percentile(naive, 0.5) * 1000
+        baseline.setdefault(days, api_p50)
+        print(f"{label:<11} {days:>6} {alerts:>7} {api_p50:>10.1f} {percentile(api, 0.95) * 1000:>10.1f} "
+              f"{naive_p50:>12.1f} {naive_p50 / api_p50:>8.1f}×")
+        if alerts != naive_alerts:
+            print(f"  MISMATCH: the endpoint found {alerts} alerts, the naive query {naive_alerts}")
+    for days in WINDOWS:
+        growth = [percentile(api, 0.5) * 1000 for _label, window, (api, _), _n in results if window == days]
+        print(f"{days}-day window, API p50 at ×2 history / ×1: {growth[1] / growth[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

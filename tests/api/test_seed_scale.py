@@ -1,0 +1,100 @@
+"""The benchmark-scale data command: consistent data, and alerts from the rollup equal to alerts from the raw ledger."""
+
+from collections import defaultdict
+from fractions import Fraction
+
+import pytest
+import sqlalchemy as sa
+
+from app.alerts.service import window_start
+from app.companies.models import Company
+from app.extensions import db
+from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from app.products.models import Product, ProductType
+
+EMAIL, PASSWORD = "scale@example.com", "scale-password"
+
+
+@pytest.fixture
+def scale(app, runner, client):
+    result = runner.invoke(args=[
+        "seed-scale", "--products", "40", "--warehouses", "3", "--sale-lines", "3000", "--days", "40",
+        "--email", EMAIL, "--password", PASSWORD,
+    ])
+    assert result.exit_code == 0, result.output
+    token = client.post("/api/auth/token", json={"email": EMAIL, "password": PASSWORD}).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    return result, headers, client.get("/api/auth/me", headers=headers).json["company"]["id"]
+
+
+def test_seed_scale_reports_what_it_created(scale):
+    result, _, company_id = scale
+    assert f"Company {company_id} ({EMAIL}): 40 products, 120 levels, 3000 sale lines" in result.output
+
+
+def test_seed_scale_keeps_every_level_equal_to_its_ledger(app, scale):
+    with app.app_context():
+        ledger = {
+            (product_id, warehouse_id): total for product_id, warehouse_id, total in db.session.execute(
+                sa.select(StockMovement.product_id, StockMovement.warehouse_id, sa.func.sum(StockMovement.quantity_change))
+                .group_by(StockMovement.product_id, StockMovement.warehouse_id)
+            )
+        }
+        levels = {(level.product_id, level.warehouse_id): level.on_hand
+                  for level in db.session.scalars(sa.select(InventoryLevel))}
+        assert len(levels) == 120
+        assert levels == ledger
+        assert min(levels.values()) >= 0
+        assert db.session.scalar(sa.select(sa.func.count()).where(StockMovement.type == "sale")) == 3000
+
+
+def test_seed_scale_rollup_holds_exactly_the_units_of_the_sale_rows(app, scale):
+    with app.app_context():
+        by_day = defaultdict(int)
+        for product_id, warehouse_id, change, occurred_at in db.session.execute(
+            sa.select(StockMovement.product_id, StockMovement.warehouse_id, StockMovement.quantity_change,
+                      StockMovement.occurred_at).where(StockMovement.type == "sale")
+        ):
+            by_day[product_id, warehouse_id, occurred_at.date()] -= change
+        rollup = {(r.product_id, r.warehouse_id, r.day): r.units for r in db.session.scalars(sa.select(DailySale))}
+        assert rollup == by_day
+
+
+def _alerts_from_the_raw_ledger(company_id: int, days: int) -> list[tuple]:
+    """The rules of the endpoint, applied naively in Python to every level and every sale row."""
+    company = db.session.get(Company, company_id)
+    since = window_start(days)
+    sold = defaultdict(int)
+    for product_id, warehouse_id, change, occurred_at in db.session.execute(
+        sa.select(StockMovement.product_id, StockMovement.warehouse_id, StockMovement.quantity_change,
+                  StockMovement.occurred_at).where(StockMovement.type == "sale")
+    ):
+        if occurred_at.date() >= since:
+            sold[product_id, warehouse_id] -= change
+    alerts = []
+    for level, product, product_type in db.session.execute(
+        sa.select(InventoryLevel, Product, ProductType).join(Product, Product.id == InventoryLevel.product_id)
+        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+    ):
+        threshold = next(value for value in (level.low_stock_threshold, product.low_stock_threshold,
+                                             product_type.low_stock_threshold if product_type else None,
+                                             company.default_low_stock_threshold) if value is not None)
+        current, units = level.on_hand - level.reserved, sold[level.product_id, level.warehouse_id]
+        if current <= threshold and units:
+            days_left = current * days // units if current > 0 else 0
+            share = Fraction(current, threshold) if threshold else Fraction(0)
+            alerts.append((days_left, share, level.product_id, level.warehouse_id, current, threshold, units))
+    return [(product_id, warehouse_id, current, threshold, units, days_left)
+            for days_left, _share, product_id, warehouse_id, current, threshold, units in sorted(alerts)]
+
+
+@pytest.mark.parametrize("days", [3, 14, 40])
+def test_alerts_from_the_rollup_equal_alerts_computed_from_every_raw_sale(app, client, scale, days):
+    _, headers, company_id = scale
+    body = client.get(f"/api/companies/{company_id}/alerts/low-stock?days={days}&per_page=200", headers=headers).json
+    with app.app_context():
+        expected = _alerts_from_the_raw_ledger(company_id, days)
+    assert expected, "the data should produce some alerts"
+    assert body["total_alerts"] == len(expected)
+    assert [(a["product_id"], a["warehouse_id"], a["current_stock"], a["threshold"], a["units_sold"],
+             a["days_until_stockout"]) for a in body["alerts"]] == expected
