@@ -78,9 +78,8 @@ def seed_scale(email: str, password: str, products: int, warehouses: int, sale_l
         level_rows.append({"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id,
                            "on_hand": on_hand, "reserved": 0, "updated_at": now})
         ledger.extend(_level_ledger(rng, company_id, product_id, warehouse_id, on_hand, sold, days, now, rollup))
-        if len(ledger) >= BATCH:
-            _insert(StockMovement, ledger)
-            ledger = []
+    # Recorded in time order, as a live ledger is: ids then follow occurred_at.
+    ledger.sort(key=lambda row: row["occurred_at"])
     _insert(StockMovement, ledger)
     _insert(InventoryLevel, level_rows)
     _insert(DailySale, [

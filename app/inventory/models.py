@@ -79,6 +79,9 @@ class StockMovement(db.Model):
         sa.Index("ix_stock_movements_company_id_id", "company_id", "id"),
         sa.Index("ix_stock_movements_company_product_warehouse", "company_id", "product_id", "warehouse_id", "id"),
         sa.Index("ix_stock_movements_company_warehouse", "company_id", "warehouse_id", "id"),
+        # Filters of the listing that would otherwise walk the ledger back from its newest row.
+        sa.Index("ix_stock_movements_company_type", "company_id", "type", "id"),
+        sa.Index("ix_stock_movements_company_occurred_at", "company_id", "occurred_at"),
         sa.CheckConstraint(
             "type IN ('receive', 'sale', 'return', 'remove', 'adjust', 'count', 'transfer')", name="type_known"
         ),

@@ -237,6 +237,18 @@ def test_since_and_until_filter_on_occurred_at_inclusively(acme, shop, query, da
     assert [row["quantity_change"] for row in items] == days
 
 
+@pytest.mark.parametrize("small_window", [5_000, 1], ids=["window-read-by-index", "window-read-by-walking-back"])
+def test_a_time_window_over_the_whole_company_lists_the_same_rows_either_way(acme, shop, monkeypatch, small_window):
+    monkeypatch.setattr("app.inventory.service.SMALL_WINDOW", small_window)
+    for day in (1, 2, 3, 4):
+        move(acme, type="receive", product_id=shop.lamp, warehouse_id=shop.backroom, quantity=day,
+             occurred_at=f"2025-03-0{day}T12:00:00Z")
+    first = ledger(acme, "?since=2025-03-02T00:00:00Z&until=2025-03-04T00:00:00Z&limit=1")
+    rest = ledger(acme, f"?since=2025-03-02T00:00:00Z&until=2025-03-04T00:00:00Z&limit=1&cursor={first['next_cursor']}")
+    assert [row["quantity_change"] for row in first["items"] + rest["items"]] == [3, 2]
+    assert rest["next_cursor"] is None
+
+
 def test_limit_defaults_to_50_and_the_cursor_leads_to_the_rest(acme, shop):
     for _ in range(48):
         move(acme, type="receive", product_id=shop.lamp, warehouse_id=shop.main, quantity=1)
