@@ -1,8 +1,11 @@
 """Low-stock arithmetic: sales velocity, days of cover, reorder quantity. Whole units in, exact answers out."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
+
 def avg_daily_sales(units_sold: int, days: int) -> float:
-    """Units sold per day over the window, to two decimals."""
-    return round(units_sold / days, 2)
+    """Units sold per day over the window, rounded half up to two decimals from the exact quotient."""
+    return float((Decimal(units_sold) / days).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def days_until_stockout(current_stock: int, units_sold: int, days: int) -> int:

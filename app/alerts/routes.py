@@ -31,7 +31,7 @@ class LowStockAlerts(MethodView):
 
         Per alert, with `units_sold` in the window:
 
-        - `avg_daily_sales` = units_sold / days;
+        - `avg_daily_sales` = units_sold / days, rounded half up to two decimals;
         - `days_until_stockout` = floor(current_stock × days / units_sold), 0 when out of stock;
         - `supplier`: the primary supplier, else the linked supplier with the lowest id, else null;
           its `lead_time_days` is the link's, else the supplier's, else 0 for the arithmetic;
@@ -39,7 +39,7 @@ class LowStockAlerts(MethodView):
           window's pace, ceil(units_sold × (lead_time_days + days) / days), minus current_stock;
           0 when that is ≤ 0, otherwise at least the link's `min_order_qty` (1 without supplier).
 
-        Sorted by `days_until_stockout`, then current_stock / threshold, then product id, then
-        warehouse id. `total_alerts` counts every match, not just the page. Viewers may read it.
+        Sorted by `days_until_stockout`, then current_stock / threshold (compared exactly), then
+        product id, then warehouse id. `total_alerts` counts every match, not just the page. Viewers may read it.
         """
         return service.low_stock_alerts(current_company_id(), company_id, **args)

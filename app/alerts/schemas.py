@@ -34,12 +34,14 @@ class AlertSchema(Schema):
     warehouse_name = fields.String()
     current_stock = fields.Integer(metadata={"description": "Available: on_hand − reserved"})
     threshold = fields.Integer(metadata={"description": "Effective: level override → product → type → company"})
-    days_until_stockout = fields.Integer(metadata={"description": "floor(current_stock / avg_daily_sales); 0 when out"})
+    days_until_stockout = fields.Integer(
+        metadata={"description": "floor(current_stock × days / units_sold); 0 when out of stock"}
+    )
     supplier = fields.Nested(AlertSupplierSchema, allow_none=True)
     on_hand = fields.Integer()
     reserved = fields.Integer()
     units_sold = fields.Integer(metadata={"description": "Units sold at this warehouse in the window"})
-    avg_daily_sales = fields.Float(metadata={"description": "units_sold / days, to two decimals"})
+    avg_daily_sales = fields.Float(metadata={"description": "units_sold / days, rounded half up to two decimals"})
     suggested_reorder_quantity = fields.Integer()
 
 

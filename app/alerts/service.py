@@ -80,9 +80,10 @@ def _highest_threshold(company: Company) -> int:
     return max([company.default_low_stock_threshold, *(value for value in db.session.execute(highest).one() if value)])
 
 
-# current_stock / threshold compared exactly: twenty decimals separate any two distinct ratios of
-# integers up to MAX_QUANTITY (SQLite, used in development, divides in floating point).
-Ratio = sa.Numeric(40, 20).with_variant(sa.Float(), "sqlite")
+# current_stock / threshold is ranked by its first two base-10⁹ digits, in integer arithmetic: two
+# distinct ratios of integers up to MAX_QUANTITY (10⁹) differ by at least 10⁻¹⁸, so these digits
+# order them exactly, and no intermediate value leaves 64 bits (current ≤ threshold ≤ 10⁹).
+DIGIT = 10**9
 
 
 def _whole_division(dividend, divisor):
@@ -129,7 +130,8 @@ def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None
         .group_by(level.c.id, Product.id, ProductType.id)
         .order_by(
             sa.case((current <= 0, 0), else_=_whole_division(current * days, units_sold)),
-            sa.case((threshold == 0, 0), else_=sa.cast(current, Ratio) / threshold),
+            sa.case((threshold == 0, 0), else_=_whole_division(current * DIGIT, threshold)),
+            sa.case((threshold == 0, 0), else_=_whole_division((current * DIGIT) % threshold * DIGIT, threshold)),
             level.c.product_id,
             level.c.warehouse_id,
         )
@@ -186,7 +188,7 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
     else:  # past the last page: count on its own
         total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.order_by(None).subquery()))
     levels = _levels([row[0] for row in rows])
-    alerts = [Alert(*levels[level_id], threshold=threshold, units_sold=units_sold, days=days)
+    alerts = [Alert(*levels[level_id], threshold=threshold, units_sold=int(units_sold), days=days)
               for level_id, threshold, units_sold, _total in rows]
     suppliers = _suppliers(company.id, {alert.product_id for alert in alerts})
     for alert in alerts:
