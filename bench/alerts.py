@@ -128,7 +128,7 @@ def explain(database_url: str) -> list[str]:
         company = db.session.scalar(sa.select(Company).order_by(Company.id))
         statement = _ranked(company, 30).limit(50)
         sql = str(statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-        rows = db.session.connection().exec_driver_sql("EXPLAIN " + sql.replace("%", "%%")).all()
+        rows = db.session.connection().exec_driver_sql("EXPLAIN " + sql).all()
         db.engine.dispose()
     return [" | ".join(str(value) for value in (row[2], row[3], row[5], row[6], row[8], row[9])) for row in rows]
 
