@@ -1,0 +1,70 @@
+"""Every failure is one JSON shape with a stable slug, whatever layer produced it."""
+
+import pytest
+
+from tests.e2e.conftest import random_sku
+
+ERROR_KEYS = {"code", "status", "error", "message"}
+
+
+def assert_error(response, status: int, slug: str):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert ERROR_KEYS <= set(body)
+    assert (body["code"], body["error"]) == (status, slug)
+    assert body["message"]
+    return body
+
+
+def test_an_unknown_path_is_a_json_404(anonymous):
+    body = assert_error(anonymous.get("/api/no-such-thing"), 404, "not_found")
+    assert body["status"] == "Not Found"
+
+
+def test_a_method_the_path_does_not_take_is_a_json_405(retro):
+    assert_error(retro.delete("/api/inventory/movements"), 405, "method_not_allowed")
+
+
+def test_a_body_that_is_not_json_is_a_400_malformed_json(retro):
+    assert_error(retro.post("/api/warehouses", data="{not json", headers={"Content-Type": "application/json"}), 400, "malformed_json")
+
+
+def test_a_validation_failure_names_each_invalid_field(retro):
+    response = retro.post("/api/products", json={"name": "", "sku": "has spaces", "price": "1.999"})
+    body = assert_error(response, 422, "validation_error")
+    assert sorted(body["errors"]) == ["name", "price", "sku"]
+
+
+def test_an_unknown_field_is_refused_so_typos_never_pass_silently(retro):
+    body = assert_error(retro.post("/api/warehouses", json={"name": "Main", "adress": "1 Road"}), 422, "validation_error")
+    assert list(body["errors"]) == ["adress"]
+
+
+@pytest.mark.parametrize("quantity", [True, 1.5, "3"])
+def test_a_quantity_that_is_not_an_integer_is_refused(retro, quantity):
+    response = retro.post("/api/inventory/movements", json={"type": "receive", "product_id": 1, "warehouse_id": 1, "quantity": quantity})
+    body = assert_error(response, 422, "validation_error")
+    assert "quantity" in body["errors"]
+
+
+@pytest.mark.parametrize("price", ["NaN", "Infinity", True, "-1", "100000000.00"])
+def test_a_price_outside_money_is_refused(retro, price):
+    body = assert_error(retro.post("/api/products", json={"name": "Clock", "sku": random_sku("CLOCK"), "price": price}), 422, "validation_error")
+    assert list(body["errors"]) == ["price"]
+
+
+def test_a_page_size_over_200_is_refused(retro):
+    body = assert_error(retro.get("/api/products", params={"per_page": 201}), 422, "validation_error")
+    assert list(body["errors"]) == ["per_page"]
+
+
+def test_a_body_over_one_mebibyte_is_a_413(retro):
+    response = retro.post("/api/warehouses", data=b"{" + b" " * (1024 * 1024) + b"}", headers={"Content-Type": "application/json"})
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_an_invalid_token_is_a_401_with_a_bearer_challenge(anonymous):
+    response = anonymous.get("/api/products", headers={"Authorization": "Bearer not-a-real-token"})
+    assert_error(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
