@@ -24,8 +24,12 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
     SQLALCHEMY_RECORD_QUERIES = False
-    # Seconds to wait for a MySQL connection before answering 503.
+    # Seconds to wait for a MySQL connection (connect, handshake, pre-ping, a free pooled one)
+    # before answering 503.
     DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
+    # Seconds an HTTP request waits for MySQL to answer one query before giving up with 503
+    # (0: no limit). Keep it below GUNICORN_TIMEOUT. CLI commands and migrations are not limited.
+    DB_QUERY_TIMEOUT = _int("DB_QUERY_TIMEOUT", 20)
     DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)
     DB_POOL_RECYCLE = _int("DB_POOL_RECYCLE", 280)
 

@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app.database import engine_options
+from app.database import configure_engines, engine_options
 from app.errors import register_errorhandlers
 from app.extensions import api, db, limiter, migrate
 from app.requestlog import configure_logging, register_request_logging
@@ -44,16 +44,18 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def register_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401  (registers every table on db.metadata)
+    from app import metrics, models  # noqa: F401  (models: registers every table on db.metadata)
 
     db.init_app(app)
+    configure_engines(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     api.init_app(app)
     limiter.init_app(app)
+    metrics.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import health
+    from app import health, metrics
     from app.alerts.routes import blp as alerts_blp
     from app.auth.routes import auth_blp, users_blp
     from app.bundles.routes import blp as bundles_blp
@@ -69,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
                       products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, alerts_blp, health.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(metrics.blp)
 
 
 def register_commands(app: Flask) -> None:

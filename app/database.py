@@ -1,7 +1,8 @@
-"""Engine settings per database: MySQL pool hygiene, SQLite WAL and write locks at BEGIN."""
+"""Engine settings per database: MySQL pool hygiene and timeouts, SQLite WAL and write locks at BEGIN."""
 
 import sqlite3
 
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
@@ -17,6 +18,7 @@ def engine_options(config) -> dict:
             "pool_timeout": config["DB_CONNECT_TIMEOUT"],
             # Row locks on what is read for update, no gap locks: fewer deadlocks under load.
             "isolation_level": "READ COMMITTED",
+            # Read and write timeouts: see bound_waits.
             "connect_args": {"charset": "utf8mb4", "connect_timeout": config["DB_CONNECT_TIMEOUT"]},
         }
     if url.get_backend_name() == "sqlite":
@@ -43,3 +45,48 @@ def _begin_immediate(connection):
     # one failing with "database is locked" when it upgrades from a read lock.
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def configure_engines(app) -> None:
+    """Per-engine settings that engine options cannot express."""
+    from app.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            bound_waits(engine, app.config["DB_CONNECT_TIMEOUT"], app.config["DB_QUERY_TIMEOUT"])
+
+
+def bound_waits(engine: Engine, connect_timeout: int, query_timeout: int) -> None:
+    """Never wait on an unanswering MySQL server longer than the configured timeouts.
+
+    PyMySQL's connect_timeout only covers the TCP connect: a server that accepts connections but
+    never answers (a hung host, a network partition, a dead proxy) would hold the handshake, the
+    pool's pre-ping and every query forever, until gunicorn kills the worker. So the handshake and
+    the pre-ping wait at most `connect_timeout`, and within an HTTP request a query waits at most
+    `query_timeout` (0: no limit); the error then answers 503. Outside requests (migrations, CLI
+    commands) a query may take as long as it needs.
+    """
+    if engine.dialect.driver != "pymysql":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _on_connect(_dialect, _record, _cargs, cparams):
+        cparams.setdefault("read_timeout", connect_timeout)
+        cparams.setdefault("write_timeout", connect_timeout)
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        _set_socket_timeouts(dbapi_connection, (query_timeout or None) if has_request_context() else None)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, _record):
+        # Back to the short timeout, for the pre-ping at the next checkout.
+        if dbapi_connection is not None:
+            _set_socket_timeouts(dbapi_connection, connect_timeout)
+
+
+def _set_socket_timeouts(dbapi_connection, seconds: float | None) -> None:
+    # PyMySQL has no public setter; it applies these before each socket read and write
+    # (pinned PyMySQL; tests/e2e/test_database_outage.py proves the effect).
+    dbapi_connection._read_timeout = seconds
+    dbapi_connection._write_timeout = seconds

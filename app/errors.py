@@ -4,7 +4,8 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, g, jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -135,9 +136,14 @@ def _flatten_webargs_messages(messages: dict) -> dict:
     return flat
 
 
+# Every 503 tells the client when to try again.
+RETRY_AFTER_SECONDS = "5"
+
+
 def handle_domain_error(error: DomainError):
     db.session.rollback()
-    return error_response(error.status_code, error.slug, error.message, error.errors, **error.details)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if error.status_code == 503 else None
+    return error_response(error.status_code, error.slug, error.message, error.errors, headers, **error.details)
 
 
 def handle_http_exception(error: HTTPException):
@@ -165,10 +171,10 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, slug, message, errors, headers)
 
 
-def handle_database_unavailable(error: DBAPIError):
+def handle_database_unavailable(error: DBAPIError | PoolTimeout):
     db.session.rollback()
-    log.error("database unavailable: %s", error.orig, extra={"request_id": g.get("request_id")})
-    return error_response(503, "unavailable", "The database is unavailable; retry shortly", headers={"Retry-After": "5"})
+    log.error("database unavailable: %s", getattr(error, "orig", error), extra={"request_id": g.get("request_id")})
+    return error_response(503, "unavailable", "The database is unavailable; retry shortly", headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
 def handle_unexpected(error: Exception):
@@ -180,12 +186,15 @@ def handle_unexpected(error: Exception):
 def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(OperationalError, _operational_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    # No pooled connection came free within DB_CONNECT_TIMEOUT: the database is too slow to serve.
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
 
 
-def _operational_error(error: OperationalError):
-    # Lost or refused connections are the database being away; anything else is a bug.
+def _database_error(error: DBAPIError):
+    # Lost or refused connections are the database being away; anything else is a bug. A link
+    # that dies mid-query can surface as an InterfaceError as well as an OperationalError.
     if is_connection_error(error):
         return handle_database_unavailable(error)
     return handle_unexpected(error)

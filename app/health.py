@@ -32,7 +32,7 @@ class Ready(MethodView):
         """The database answers: ready to serve"""
         try:
             db.session.execute(sa.text("SELECT 1"))
-        except sa.exc.DBAPIError:
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError):
             db.session.rollback()
             raise Unavailable("The database does not answer")
         db.session.rollback()

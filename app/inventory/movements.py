@@ -4,6 +4,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from app import metrics
 from app.bundles import domain as bundle_domain
 from app.bundles.service import load_graph
 from app.common.time import utcnow
@@ -39,6 +40,7 @@ def record_movement(company_id: int, user_id: int | None, movement: dict) -> tup
     else:
         change = quantity if kind in INCREASES or kind == "adjust" else -quantity
         rows, levels = _change(company_id, product.id, warehouse_id, kind, change, refs)
+    metrics.count_on_commit(metrics.STOCK_MOVEMENTS, kind)
     commit()
     return rows, levels
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import metrics
 from app.bundles import domain as bundle_domain
 from app.bundles.service import load_graph
 from app.common.pagination import paginate
@@ -63,6 +64,7 @@ def create_order(company_id: int, user_id: int | None, warehouse_id: int, items:
                          quantity=units, bundle_id=bundle_id)
         for (stocked, bundle_id), units in sorted(holds.items(), key=lambda item: (item[0][0], item[0][1] or 0))
     )
+    metrics.count_on_commit(metrics.ORDERS, "created")
     commit()
     return get_order(company_id, order.id)
 
@@ -92,6 +94,7 @@ def change_status(company_id: int, user_id: int | None, order_id: int, status: s
             ledger.append(level, "sale", -reservation.quantity, order_id=order_id, bundle_id=reservation.bundle_id,
                           user_id=user_id, occurred_at=now)
             ledger.count_sale(company_id, reservation.product_id, reservation.warehouse_id, now.date(), reservation.quantity)
+    metrics.count_on_commit(metrics.ORDERS, status)
     commit()
     return get_order(company_id, order_id)
 

@@ -1,0 +1,201 @@
+"""GET /metrics: Prometheus text with request, pool, stock movement and order metrics.
+
+Counters live for the whole test process, so each test compares before and after.
+"""
+
+import pymysql
+import pytest
+import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.orm import Session
+
+from app.metrics import pool_state
+from tests.factories import lines, make_product, make_warehouse
+
+
+def scrape(client) -> list:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return list(text_string_to_metric_families(response.get_data(as_text=True)))
+
+
+def value(client, sample_name: str, **labels) -> float:
+    """The sample's current value; 0 if it does not exist yet."""
+    for family in scrape(client):
+        for sample in family.samples:
+            if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
+
+
+def movements_counted(client, kind: str) -> float:
+    return value(client, "stockflow_stock_movements_total", type=kind)
+
+
+def orders_counted(client, event: str) -> float:
+    return value(client, "stockflow_orders_total", event=event)
+
+
+@pytest.fixture
+def shop(acme):
+    """A warehouse holding 10 RETRO-CLOCKs."""
+    warehouse = make_warehouse(acme)
+    return {"warehouse_id": warehouse, "product_id": make_product(acme, "RETRO-CLOCK", {warehouse: 10})}
+
+
+def movement(shop, kind="receive", quantity=1, **extra):
+    return {"type": kind, "product_id": shop["product_id"], "warehouse_id": shop["warehouse_id"], "quantity": quantity, **extra}
+
+
+def test_metrics_are_prometheus_text_served_without_a_token(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    names = {family.name for family in text_string_to_metric_families(response.get_data(as_text=True))}
+    assert {
+        "stockflow_http_requests", "stockflow_http_request_duration_seconds", "stockflow_stock_movements",
+        "stockflow_orders", "stockflow_db_pool_size", "stockflow_db_pool_checked_out", "stockflow_db_pool_overflow",
+    } <= names
+
+
+def test_metrics_are_not_rate_limited(app, client):
+    app.config["RATELIMIT_API"] = "2 per minute"
+    assert all(client.get("/metrics").status_code == 200 for _ in range(5))
+
+
+def test_metrics_are_documented_in_the_openapi_spec(client):
+    operation = client.get("/openapi.json").json["paths"]["/metrics"]["get"]
+    assert "text/plain" in operation["responses"]["200"]["content"]
+    assert "security" not in operation
+
+
+def test_a_request_is_counted_and_timed_under_its_route_template_and_status(acme, shop):
+    labels = {"method": "GET", "endpoint": "/api/products/<int:product_id>", "status": "200"}
+    counted = value(acme.client, "stockflow_http_requests_total", **labels)
+    timed = value(acme.client, "stockflow_http_request_duration_seconds_count", **labels)
+    assert acme.get(f"/api/products/{shop['product_id']}").status_code == 200
+    assert value(acme.client, "stockflow_http_requests_total", **labels) == counted + 1
+    assert value(acme.client, "stockflow_http_request_duration_seconds_count", **labels) == timed + 1
+    assert value(acme.client, "stockflow_http_request_duration_seconds_bucket", le="+Inf", **labels) == timed + 1
+
+
+def test_errors_are_counted_under_their_status(acme):
+    labels = {"method": "GET", "endpoint": "/api/products/<int:product_id>", "status": "404"}
+    before = value(acme.client, "stockflow_http_requests_total", **labels)
+    assert acme.get("/api/products/999999").status_code == 404
+    assert value(acme.client, "stockflow_http_requests_total", **labels) == before + 1
+
+
+def test_raw_paths_never_become_labels(client):
+    before = value(client, "stockflow_http_requests_total", endpoint="unmatched", status="404")
+    for path in ("/no-such-page-1", "/no-such-page-2", "/api/products/12/nonsense"):
+        assert client.get(path).status_code == 404
+    assert value(client, "stockflow_http_requests_total", endpoint="unmatched", status="404") == before + 3
+    endpoints = {s.labels["endpoint"] for f in scrape(client) if f.name == "stockflow_http_requests" for s in f.samples}
+    assert not {e for e in endpoints if "no-such-page" in e or "nonsense" in e}
+
+
+def test_unknown_methods_share_one_label(client):
+    client.open("/health", method="BREW")
+    samples = [s for f in scrape(client) if f.name == "stockflow_http_requests" for s in f.samples]
+    assert "BREW" not in {s.labels["method"] for s in samples}
+    assert "other" in {s.labels["method"] for s in samples}
+
+
+def test_a_recorded_movement_is_counted_by_type(acme, shop):
+    received, transferred = movements_counted(acme.client, "receive"), movements_counted(acme.client, "transfer")
+    other = make_warehouse(acme, "Overflow")
+    assert acme.post("/api/inventory/movements", json=movement(shop, "receive", 5)).status_code == 201
+    assert acme.post("/api/inventory/movements", json=movement(shop, "transfer", 2, to_warehouse_id=other)).status_code == 201
+    assert movements_counted(acme.client, "receive") == received + 1
+    assert movements_counted(acme.client, "transfer") == transferred + 1
+
+
+def test_a_rejected_movement_is_not_counted(acme, shop):
+    sold = movements_counted(acme.client, "sale")
+    response = acme.post("/api/inventory/movements", json=movement(shop, "sale", 11))
+    assert (response.status_code, response.json["error"]) == (409, "insufficient_stock")
+    assert movements_counted(acme.client, "sale") == sold
+
+
+def test_a_replayed_movement_is_counted_once(acme, shop):
+    received = movements_counted(acme.client, "receive")
+    headers = {**acme.headers, "Idempotency-Key": "delivery-42"}
+    first = acme.client.post("/api/inventory/movements", json=movement(shop), headers=headers)
+    again = acme.client.post("/api/inventory/movements", json=movement(shop), headers=headers)
+    assert (first.status_code, again.status_code, again.headers["Idempotent-Replayed"]) == (201, 201, "true")
+    assert movements_counted(acme.client, "receive") == received + 1
+
+
+def lost_connection_at_commit():
+    """Make the next commit fail as if MySQL went away; returns a function that undoes it."""
+
+    def fail(_session):
+        sa.event.remove(Session, "before_commit", fail)
+        raise sa.exc.OperationalError("COMMIT", {}, pymysql.err.OperationalError(2013, "Lost connection to MySQL server"))
+
+    sa.event.listen(Session, "before_commit", fail)
+    return lambda: sa.event.contains(Session, "before_commit", fail) and sa.event.remove(Session, "before_commit", fail)
+
+
+def test_a_movement_whose_commit_fails_is_answered_503_and_not_counted(acme, shop):
+    sold, received = movements_counted(acme.client, "sale"), movements_counted(acme.client, "receive")
+    undo = lost_connection_at_commit()
+    try:
+        response = acme.post("/api/inventory/movements", json=movement(shop, "sale", 1))
+    finally:
+        undo()
+    assert (response.status_code, response.json["error"]) == (503, "unavailable")
+    assert acme.get(f"/api/products/{shop['product_id']}").json["total_on_hand"] == 10
+    # Nothing of the failed request is carried over to the next commit.
+    assert acme.post("/api/inventory/movements", json=movement(shop, "receive", 1)).status_code == 201
+    assert movements_counted(acme.client, "sale") == sold
+    assert movements_counted(acme.client, "receive") == received + 1
+
+
+def test_orders_are_counted_when_created_shipped_and_cancelled(acme, shop):
+    before = {event: orders_counted(acme.client, event) for event in ("created", "shipped", "cancelled")}
+    order_ids = []
+    for _ in range(3):
+        response = acme.post("/api/orders", json={"warehouse_id": shop["warehouse_id"], "items": lines((shop["product_id"], 1))})
+        assert response.status_code == 201, response.json
+        order_ids.append(response.json["id"])
+    assert acme.patch(f"/api/orders/{order_ids[0]}/status", json={"status": "shipped"}).status_code == 200
+    assert acme.patch(f"/api/orders/{order_ids[1]}/status", json={"status": "cancelled"}).status_code == 200
+    assert acme.patch(f"/api/orders/{order_ids[0]}/status", json={"status": "cancelled"}).status_code == 409
+    after = {event: orders_counted(acme.client, event) for event in before}
+    assert after == {"created": before["created"] + 3, "shipped": before["shipped"] + 1, "cancelled": before["cancelled"] + 1}
+
+
+def test_an_order_that_cannot_be_reserved_is_not_counted(acme, shop):
+    created = orders_counted(acme.client, "created")
+    response = acme.post("/api/orders", json={"warehouse_id": shop["warehouse_id"], "items": lines((shop["product_id"], 11))})
+    assert response.status_code == 409
+    assert orders_counted(acme.client, "created") == created
+
+
+def test_the_pool_gauges_read_the_database_pool(app, client):
+    assert client.get("/health/ready").status_code == 200
+    with app.app_context():
+        from app.extensions import db
+
+        size = db.engine.pool.size()
+    assert value(client, "stockflow_db_pool_size") == size > 0
+    # The scrape itself holds no connection.
+    assert value(client, "stockflow_db_pool_checked_out") == 0
+
+
+def test_the_pool_state_published_at_checkin_is_the_state_after_it(tmp_path):
+    """Multiprocess mode publishes from the checkin event, which runs before the connection is back."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'pool.db'}", poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=2)
+    published = []
+    sa.event.listen(engine, "checkin", lambda *_: published.append(pool_state(engine.pool, returning=True)))
+    connections = [engine.connect() for _ in range(3)]
+    assert pool_state(engine.pool) == {"size": 1, "checked_out": 3, "overflow": 2}
+    actual = []
+    for connection in connections:
+        connection.close()
+        actual.append(pool_state(engine.pool))
+    engine.dispose()
+    assert published == actual
+    assert actual[-1] == {"size": 1, "checked_out": 0, "overflow": 0}
