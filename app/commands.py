@@ -123,10 +123,12 @@ def register_commands(app: Flask) -> None:
     @click.option("--email", default="scale@stockflow.local", show_default=True, help="The company admin's login.")
     @click.option("--password", default="stockflow-scale", show_default=True)
     @click.option("--seed", default=42, show_default=True, help="Random seed: the same options give the same data.")
-    def seed_scale_command(products, warehouses, sale_lines, days, email, password, seed):
+    @click.option("--low-share", default=0.15, show_default=True, type=click.FloatRange(0, 1),
+                  help="Share of levels that end low (1–60 units) or empty; about 2/3 of them then alert.")
+    def seed_scale_command(products, warehouses, sale_lines, days, email, password, seed, low_share):
         """Create one large company (catalogue, levels, ledger, daily sales) in bulk, for benchmarks."""
         started = time.monotonic()
-        summary = seed_scale(email, password, products, warehouses, sale_lines, days, seed)
+        summary = seed_scale(email, password, products, warehouses, sale_lines, days, seed, low_share)
         click.echo(
             f"Company {summary.company_id} ({summary.email}): {summary.products} products, {summary.levels} levels, "
             f"{summary.sale_lines} sale lines, {summary.daily_sales_rows} daily sales rows "

@@ -37,7 +37,7 @@ class ScaleSummary:
 
 
 def seed_scale(email: str, password: str, products: int, warehouses: int, sale_lines: int, days: int,
-               seed: int = 42) -> ScaleSummary:
+               seed: int = 42, low_share: float = 0.15) -> ScaleSummary:
     """Create the company, then its catalogue, levels, ledger and rollup in bulk; commits as it goes."""
     rng = random.Random(seed)
     company, _user, _token, _api_token = auth_service.register(f"Scale Co. {email}", email, password, "Scale Admin")
@@ -73,8 +73,8 @@ def seed_scale(email: str, password: str, products: int, warehouses: int, sale_l
     sales = _sales_per_level(rng, len(levels), sale_lines)
     level_rows, ledger, rollup = [], [], {}
     for (product_id, warehouse_id), sold in zip(levels, sales):
-        # Most levels end well stocked, some low or empty: about one in ten at or below its threshold.
-        on_hand = rng.choice([0, rng.randint(1, 60)]) if rng.random() < 0.15 else rng.randint(61, 500)
+        # Most levels end well stocked; low_share of them end low (1–60 units) or empty, half each.
+        on_hand = rng.choice([0, rng.randint(1, 60)]) if rng.random() < low_share else rng.randint(61, 500)
         level_rows.append({"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id,
                            "on_hand": on_hand, "reserved": 0, "updated_at": now})
         ledger.extend(_level_ledger(rng, company_id, product_id, warehouse_id, on_hand, sold, days, now, rollup))

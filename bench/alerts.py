@@ -1,7 +1,8 @@
 """Low-stock alerts over HTTP (gunicorn on MySQL) against a naive query over the raw ledger, in one run.
 
     .venv/bin/python -m bench.alerts [--products 20000] [--warehouses 5] [--sale-lines 1000000]
-                                     [--days 90] [--calls 30] [--mysql mysql+pymysql://root@127.0.0.1:3306/]
+                                     [--days 90] [--low-share 0.15] [--calls 30]
+                                     [--mysql mysql+pymysql://root@127.0.0.1:3306/]
 
 Seeds a scratch database with `flask seed-scale`, serves it with gunicorn and times
 GET /api/companies/{id}/alerts/low-stock for 30- and 90-day windows (p50/p95 over --calls calls,
@@ -50,11 +51,12 @@ ORDER BY FLOOR((l.on_hand - l.reserved) * %(days)s / -SUM(m.quantity_change)),
 """
 
 
-def seed(database_url: str, products: int, warehouses: int, sale_lines: int, days: int) -> None:
+def seed(database_url: str, products: int, warehouses: int, sale_lines: int, days: int, low_share: float = 0.15) -> None:
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "flask", "seed-scale", "--products", str(products), "--warehouses", str(warehouses),
-         "--sale-lines", str(sale_lines), "--days", str(days), "--email", EMAIL, "--password", PASSWORD],
+         "--sale-lines", str(sale_lines), "--days", str(days), "--email", EMAIL, "--password", PASSWORD,
+         "--low-share", str(low_share)],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi"},
         capture_output=True, text=True, check=True,
     )
@@ -136,7 +138,7 @@ def explain(database_url: str) -> list[str]:
 def measure(server: str, label: str, args, sale_lines: int, days: int, show_explain: bool) -> list[tuple]:
     print(f"\n{label}: {args.products} products × {args.warehouses} warehouses, {sale_lines:,} sale lines over {days} days")
     with scratch_database(server) as url:
-        seed(url, args.products, args.warehouses, sale_lines, days)
+        seed(url, args.products, args.warehouses, sale_lines, days, args.low_share)
         if show_explain:
             print("  EXPLAIN (table | type | key | key_len | rows | extra):")
             for line in explain(url):
@@ -153,6 +155,8 @@ def main() -> None:
     parser.add_argument("--warehouses", type=int, default=5)
     parser.add_argument("--sale-lines", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=90, help="days of sales history")
+    parser.add_argument("--low-share", type=float, default=0.15,
+                        help="share of levels that end low or empty (seed-scale --low-share); the alerts scale with it")
     parser.add_argument("--calls", type=int, default=30, help="timed calls per window (at least 20 for the report)")
     parser.add_argument("--mysql", default=DEFAULT_SERVER, help="server URL; scratch databases are created on it")
     args = parser.parse_args()
