@@ -41,6 +41,7 @@ class Register(MethodView):
     @auth_blp.response(201, RegisteredSchema)
     @auth_blp.alt_response(409, schema=ErrorSchema, description="email_taken")
     @auth_blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address")
+    @auth_blp.uses_database
     def post(self, data):
         """Create a company and its first admin; returns a token"""
         company, user, token, api_token = service.register(**data)
@@ -54,6 +55,7 @@ class Token(MethodView):
     @auth_blp.response(200, TokenSchema)
     @auth_blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
     @auth_blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address")
+    @auth_blp.uses_database
     def post(self, data):
         """Log in: exchange email and password for a new bearer token"""
         token, api_token = service.log_in(**data)

@@ -1,6 +1,6 @@
 """Request and response bodies of /api/bundles."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.common.fields import Id, Money, Sku, StrictInteger, Text
 from app.common.pagination import PageArgs
@@ -26,11 +26,13 @@ class BundleSchema(ProductSchema):
 class ComponentsSchema(Schema):
     components = fields.List(fields.Nested(ComponentSchema), required=True, validate=validate.Length(min=1, max=100))
 
-    @validates("components")
-    def distinct_products(self, components, **kwargs):
-        ids = [line["product_id"] for line in components]
+    # A schema validator, not @validates("components"): marshmallow runs field validators on the
+    # lines that did load even when others failed, and a line without its product_id would raise.
+    @validates_schema
+    def distinct_products(self, data, **kwargs):
+        ids = [line["product_id"] for line in data["components"]]
         if len(ids) != len(set(ids)):
-            raise ValidationError("each product may appear only once")
+            raise ValidationError("each product may appear only once", "components")
 
 
 class BundleCreateSchema(ComponentsSchema):

@@ -1,4 +1,4 @@
-"""The API blueprint: flask-smorest's, plus authentication, roles, idempotency and a lenient JSON parser."""
+"""The API blueprint: flask-smorest's, plus authentication, roles, idempotency, a lenient JSON parser, shared error docs."""
 
 from functools import wraps
 
@@ -27,6 +27,11 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+# Headers that come with the documented error answers (see app/errors.py).
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
+
+
 class JsonBodyParser(FlaskParser):
     """Parse a request body as JSON whatever its Content-Type.
 
@@ -44,8 +49,27 @@ class JsonBodyParser(FlaskParser):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonBodyParser()
 
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's, also documenting what a JSON body can get besides the 422 it documents itself."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+
+        def decorator(func):
+            documented = self.alt_response(400, schema=ErrorSchema, description="malformed_json: the body is not JSON")(parse(func))
+            return self.alt_response(413, schema=ErrorSchema, description="payload_too_large: the body is over 1 MiB")(documented)
+
+        return decorator
+
+    def uses_database(self, func):
+        """Document the 503 any request that reads or writes the database may get."""
+        return self.alt_response(
+            503, schema=ErrorSchema, headers=RETRY_AFTER,
+            description="unavailable: the database is down, too slow, or stayed deadlocked; retry after Retry-After seconds",
+        )(func)
+
     def auth_required(self, role: Role = Role.viewer):
-        """Require a bearer token whose user has at least `role`; documents 401/403.
+        """Require a bearer token whose user has at least `role`; documents 401/403, 429 and 503.
 
         Writes are retried from scratch when MySQL picks them as a deadlock victim.
         """
@@ -60,13 +84,17 @@ class Blueprint(flask_smorest.Blueprint):
 
             documented = self.doc(security=[{"bearerAuth": []}])(wrapper)
             documented = self.alt_response(
-                401, schema=ErrorSchema, description="Missing, invalid, expired or revoked token"
+                401, schema=ErrorSchema, headers=WWW_AUTHENTICATE, description="Missing, invalid, expired or revoked token"
             )(documented)
             if role > Role.viewer:
                 documented = self.alt_response(
                     403, schema=ErrorSchema, description=f"Needs the {role.name} role or higher"
                 )(documented)
-            return documented
+            # Every /api path counts against the caller's per-token rate limit.
+            documented = self.alt_response(
+                429, schema=ErrorSchema, headers=RETRY_AFTER, description="rate_limited: too many requests with this token"
+            )(documented)
+            return self.uses_database(documented)
 
         return decorator
 

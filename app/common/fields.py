@@ -110,10 +110,11 @@ class Money(fields.Field):
             raise self.make_error("invalid") from None
         if not amount.is_finite():
             raise self.make_error("invalid")
-        if amount != amount.quantize(self.CENT, rounding=ROUND_DOWN):
-            raise self.make_error("places")
+        # The range first: quantizing 1e84 to cents needs more digits than decimal's context has.
         if not 0 <= amount <= self.MAX:
             raise self.make_error("range")
+        if amount != amount.quantize(self.CENT, rounding=ROUND_DOWN):
+            raise self.make_error("places")
         return amount.quantize(self.CENT)
 
     def _serialize(self, value, attr, obj, **kwargs):

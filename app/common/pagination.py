@@ -7,10 +7,14 @@ from marshmallow import Schema, fields, validate
 from app.extensions import db
 
 MAX_PER_PAGE = 200
+# Past this page the row offset, (page - 1) × per_page, no longer fits the database's 64-bit integer.
+MAX_PAGE = (2**63 - 1) // MAX_PER_PAGE
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "1-based page number"})
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=MAX_PAGE), metadata={"description": "1-based page number"}
+    )
     per_page = fields.Integer(
         load_default=50,
         validate=validate.Range(min=1, max=MAX_PER_PAGE),

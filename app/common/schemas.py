@@ -3,6 +3,12 @@
 from marshmallow import Schema, fields
 
 
+class ShortageSchema(Schema):
+    product_id = fields.Integer()
+    available = fields.Integer()
+    requested = fields.Integer()
+
+
 class ErrorSchema(Schema):
     code = fields.Integer(metadata={"description": "HTTP status code", "example": 409})
     status = fields.String(metadata={"description": "HTTP reason phrase", "example": "Conflict"})
@@ -11,4 +17,8 @@ class ErrorSchema(Schema):
     errors = fields.Dict(
         keys=fields.String(),
         metadata={"description": "Field name → list of messages (validation failures)"},
+    )
+    short = fields.List(
+        fields.Nested(ShortageSchema),
+        metadata={"description": "insufficient_stock from an order or a movement: each product short, what is available and what was asked"},
     )

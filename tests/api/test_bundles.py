@@ -155,6 +155,9 @@ def test_a_nested_bundle_takes_the_minimum_with_its_plain_components(acme, shop)
         ("quantity negative", lambda c, o: [{"product_id": c, "quantity": -1}]),
         ("quantity boolean", lambda c, o: [{"product_id": c, "quantity": True}]),
         ("quantity missing", lambda c, o: [{"product_id": c}]),
+        # Found by the contract fuzz: a line without a valid product_id crashed the duplicate check (500).
+        ("product missing", lambda c, o: [{"quantity": 1}]),
+        ("product id beyond 64 bits", lambda c, o: [{"product_id": 2**63, "quantity": 1}]),
         ("listed twice", lambda c, o: [{"product_id": c, "quantity": 1}, {"product_id": c, "quantity": 2}]),
         ("unknown product", lambda c, o: [{"product_id": 999999, "quantity": 1}]),
         ("another company's product", lambda c, o: [{"product_id": o, "quantity": 1}]),
@@ -288,6 +291,8 @@ def test_a_cycle_is_refused_and_the_components_are_unchanged(app, acme, shop, sh
         ("listed twice", lambda c, o: [{"product_id": c, "quantity": 1}, {"product_id": c, "quantity": 1}]),
         ("unknown product", lambda c, o: [{"product_id": 999999, "quantity": 1}]),
         ("another company's product", lambda c, o: [{"product_id": o, "quantity": 1}]),
+        ("product missing", lambda c, o: [{"quantity": 1}]),
+        ("one of two lines without its product", lambda c, o: [{"product_id": c, "quantity": 1}, {"quantity": 1}]),
     ],
 )
 def test_invalid_replacement_components_are_refused_and_the_old_ones_kept(app, acme, globex, case, components):
