@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.alerts import domain
 from app.common.time import utcnow
@@ -15,6 +16,7 @@ from app.companies.models import Company
 from app.companies.service import get_company
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel
+from app.inventory.service import effective_threshold
 from app.products.models import Product, ProductType
 from app.suppliers.models import ProductSupplier, Supplier
 from app.warehouses.models import Warehouse
@@ -57,13 +59,13 @@ def window_start(days: int, today: dt.date | None = None) -> dt.date:
     return (today or utcnow().date()) - dt.timedelta(days=days - 1)
 
 
-def _chosen_supplier_id():
-    """The product's primary supplier, else its linked supplier with the lowest id."""
-    links = sa.select(ProductSupplier.supplier_id).where(ProductSupplier.product_id == Product.id)
+def _reorder_supplier_id(product_id):
+    """The product's reorder supplier: its primary supplier, else its linked supplier with the lowest id."""
+    link = so.aliased(ProductSupplier)
+    of_product = sa.select(link.supplier_id).where(link.product_id == product_id)
     return sa.func.coalesce(
-        links.where(ProductSupplier.primary_flag.is_(True)).scalar_subquery(),
-        sa.select(sa.func.min(ProductSupplier.supplier_id)).where(ProductSupplier.product_id == Product.id)
-        .scalar_subquery(),
+        of_product.where(link.primary_flag.is_(True)).scalar_subquery(),
+        of_product.with_only_columns(sa.func.min(link.supplier_id)).scalar_subquery(),
     )
 
 
@@ -100,10 +102,7 @@ def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None
     """
     level = InventoryLevel.__table__
     current = level.c.available_stock
-    threshold = sa.func.coalesce(
-        level.c.low_stock_threshold, Product.low_stock_threshold, ProductType.low_stock_threshold,
-        company.default_low_stock_threshold,
-    )
+    threshold = effective_threshold(company.default_low_stock_threshold)
     units_sold = sa.func.sum(DailySale.units)
     statement = (
         sa.select(level.c.id, threshold, units_sold, sa.func.count().over())
@@ -141,7 +140,7 @@ def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None
     if product_type_id is not None:
         statement = statement.where(Product.product_type_id == product_type_id)
     if supplier_id is not None:
-        statement = statement.where(_chosen_supplier_id() == supplier_id)
+        statement = statement.where(_reorder_supplier_id(Product.id) == supplier_id)
     return statement
 
 
@@ -158,23 +157,24 @@ def _levels(level_ids: list[int]) -> dict[int, tuple]:
 
 
 def _suppliers(company_id: int, product_ids: set[int]) -> dict[int, dict]:
-    """Each product's reorder supplier: the primary link, else the link to the lowest supplier id."""
-    if not product_ids:
-        return {}
+    """Each product's reorder supplier with the terms of its link, by product id."""
     rows = db.session.execute(
         sa.select(ProductSupplier, Supplier)
         .join(Supplier, Supplier.id == ProductSupplier.supplier_id)
-        .where(ProductSupplier.company_id == company_id, ProductSupplier.product_id.in_(product_ids))
-        .order_by(ProductSupplier.product_id, ProductSupplier.primary_flag.is_(None), Supplier.id)
-    )
-    chosen = {}
-    for link, supplier in rows:
-        chosen.setdefault(link.product_id, {
+        .where(
+            ProductSupplier.company_id == company_id,
+            ProductSupplier.product_id.in_(product_ids),
+            ProductSupplier.supplier_id == _reorder_supplier_id(ProductSupplier.product_id),
+        )
+    ) if product_ids else []
+    return {
+        link.product_id: {
             "id": supplier.id, "name": supplier.name, "contact_email": supplier.contact_email,
             "lead_time_days": link.lead_time_days if link.lead_time_days is not None else supplier.lead_time_days,
             "min_order_qty": link.min_order_qty,
-        })
-    return chosen
+        }
+        for link, supplier in rows
+    }
 
 
 def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_page: int, days: int | None = None,
