@@ -16,6 +16,7 @@ from app.auth import service as auth_service
 from app.common.time import utcnow
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from app.inventory.service import refresh_alert_thresholds
 from app.products.domain import sku_key
 from app.products.models import Product, ProductType
 from app.suppliers.models import ProductSupplier, Supplier
@@ -82,6 +83,7 @@ def seed_scale(email: str, password: str, products: int, warehouses: int, sale_l
     ledger.sort(key=lambda row: row["occurred_at"])
     _insert(StockMovement, ledger)
     _insert(InventoryLevel, level_rows)
+    refresh_alert_thresholds(company_id)
     _insert(DailySale, [
         {"company_id": company_id, "product_id": p, "warehouse_id": w, "day": day, "units": units}
         for (p, w, day), units in rollup.items()

@@ -16,8 +16,7 @@ from app.companies.models import Company
 from app.companies.service import get_company
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel
-from app.inventory.service import effective_threshold
-from app.products.models import Product, ProductType
+from app.products.models import Product
 from app.suppliers.models import ProductSupplier, Supplier
 from app.warehouses.models import Warehouse
 
@@ -69,19 +68,6 @@ def _reorder_supplier_id(product_id):
     )
 
 
-def _highest_threshold(company: Company) -> int:
-    """The highest threshold any level of the company can have: a bound under which an index finds
-    every candidate level, instead of reading them all."""
-    highest = sa.select(
-        sa.select(sa.func.max(InventoryLevel.low_stock_threshold))
-        .where(InventoryLevel.company_id == company.id).scalar_subquery(),
-        sa.select(sa.func.max(Product.low_stock_threshold)).where(Product.company_id == company.id).scalar_subquery(),
-        sa.select(sa.func.max(ProductType.low_stock_threshold))
-        .where(ProductType.company_id == company.id).scalar_subquery(),
-    )
-    return max([company.default_low_stock_threshold, *(value for value in db.session.execute(highest).one() if value)])
-
-
 # current_stock / threshold is ranked by its first two base-10⁹ digits, in integer arithmetic: two
 # distinct ratios of integers up to MAX_QUANTITY (10⁹) differ by at least 10⁻¹⁸, so these digits
 # order them exactly, and no intermediate value leaves 64 bits (current ≤ threshold ≤ 10⁹).
@@ -97,84 +83,71 @@ def _whole_division(dividend, divisor):
 def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None) -> sa.Select:
     """(level id, threshold, units sold) of every alert, most urgent first, with the count of all on each row.
 
-    The levels come from the index on (company, available stock), bounded by the highest threshold;
-    the rollup is read for those levels only and only over the window.
+    The index on (company, is_low, product, warehouse, available stock, alert threshold) yields
+    exactly the levels at or below their threshold, in (product, warehouse) order, without reading
+    the levels or joining their products or warehouses. The rollup is read for those levels only,
+    and their sales are summed as they stream by; only the alerts are then sorted.
     """
     level = InventoryLevel.__table__
-    current = level.c.available_stock
-    threshold = effective_threshold(company.default_low_stock_threshold)
-    units_sold = sa.func.sum(DailySale.units)
-    statement = (
-        sa.select(level.c.id, threshold, units_sold, sa.func.count().over())
-        # The levels drive the join: the database would otherwise start from the warehouses and read every level.
+    sales = (
+        sa.select(level.c.id, level.c.product_id, level.c.warehouse_id, level.c.available_stock,
+                  level.c.alert_threshold, sa.func.sum(DailySale.units).label("units_sold"))
+        # The levels drive the join, in the index's order.
         .prefix_with("STRAIGHT_JOIN", dialect="mysql")
         .select_from(level)
-        .join(Product, Product.id == level.c.product_id)
-        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
-        .join(Warehouse, Warehouse.id == level.c.warehouse_id)
         .join(DailySale, sa.and_(
             DailySale.company_id == level.c.company_id,
             DailySale.product_id == level.c.product_id,
             DailySale.warehouse_id == level.c.warehouse_id,
             DailySale.day >= window_start(days),
         ))
-        .where(
-            level.c.company_id == company.id,
-            current <= _highest_threshold(company),
-            current <= threshold,
-            Product.is_active.is_(True),
-            Product.is_bundle.is_(False),
-            Warehouse.is_active.is_(True),
-        )
-        .group_by(level.c.id, Product.id, ProductType.id)
-        .order_by(
-            sa.case((current <= 0, 0), else_=_whole_division(current * days, units_sold)),
-            sa.case((threshold == 0, 0), else_=_whole_division(current * DIGIT, threshold)),
-            sa.case((threshold == 0, 0), else_=_whole_division((current * DIGIT) % threshold * DIGIT, threshold)),
-            level.c.product_id,
-            level.c.warehouse_id,
-        )
+        .where(level.c.company_id == company.id, level.c.is_low == sa.true())
+        .group_by(level.c.product_id, level.c.warehouse_id)
     )
     if warehouse_id is not None:
-        statement = statement.where(level.c.warehouse_id == warehouse_id)
+        sales = sales.where(level.c.warehouse_id == warehouse_id)
     if product_type_id is not None:
-        statement = statement.where(Product.product_type_id == product_type_id)
+        sales = sales.where(level.c.product_id.in_(
+            sa.select(Product.id).where(Product.company_id == company.id, Product.product_type_id == product_type_id)))
     if supplier_id is not None:
-        statement = statement.where(_reorder_supplier_id(Product.id) == supplier_id)
-    return statement
+        sales = sales.where(_reorder_supplier_id(level.c.product_id) == supplier_id)
+    sales = sales.subquery()
+    current, threshold, units_sold = sales.c.available_stock, sales.c.alert_threshold, sales.c.units_sold
+    return sa.select(sales.c.id, threshold, units_sold, sa.func.count().over()).order_by(
+        sa.case((current <= 0, 0), else_=_whole_division(current * days, units_sold)),
+        sa.case((threshold == 0, 0), else_=_whole_division(current * DIGIT, threshold)),
+        sa.case((threshold == 0, 0), else_=_whole_division((current * DIGIT) % threshold * DIGIT, threshold)),
+        sales.c.product_id,
+        sales.c.warehouse_id,
+    )
 
 
-def _levels(level_ids: list[int]) -> dict[int, tuple]:
-    """What an alert shows of each of these levels, by level id."""
+def _shown(level_ids: list[int]) -> dict[int, tuple]:
+    """What an alert shows of each of these levels, by level id: the level, its product and warehouse,
+    then its product's reorder supplier and the terms of their link (all None without one)."""
+    link = ProductSupplier
     rows = db.session.execute(
         sa.select(InventoryLevel.id, InventoryLevel.product_id, Product.name, Product.sku, InventoryLevel.warehouse_id,
-                  Warehouse.name, InventoryLevel.on_hand, InventoryLevel.reserved)
+                  Warehouse.name, InventoryLevel.on_hand, InventoryLevel.reserved,
+                  Supplier.id, Supplier.name, Supplier.contact_email,
+                  sa.func.coalesce(link.lead_time_days, Supplier.lead_time_days), link.min_order_qty)
         .join(Product, Product.id == InventoryLevel.product_id)
         .join(Warehouse, Warehouse.id == InventoryLevel.warehouse_id)
+        .outerjoin(link, sa.and_(link.product_id == InventoryLevel.product_id,
+                                 link.supplier_id == _reorder_supplier_id(InventoryLevel.product_id)))
+        .outerjoin(Supplier, Supplier.id == link.supplier_id)
         .where(InventoryLevel.id.in_(level_ids))
-    )
+    ) if level_ids else []
     return {row[0]: row[1:] for row in rows}
 
 
-def _suppliers(company_id: int, product_ids: set[int]) -> dict[int, dict]:
-    """Each product's reorder supplier with the terms of its link, by product id."""
-    rows = db.session.execute(
-        sa.select(ProductSupplier, Supplier)
-        .join(Supplier, Supplier.id == ProductSupplier.supplier_id)
-        .where(
-            ProductSupplier.company_id == company_id,
-            ProductSupplier.product_id.in_(product_ids),
-            ProductSupplier.supplier_id == _reorder_supplier_id(ProductSupplier.product_id),
-        )
-    ) if product_ids else []
-    return {
-        link.product_id: {
-            "id": supplier.id, "name": supplier.name, "contact_email": supplier.contact_email,
-            "lead_time_days": link.lead_time_days if link.lead_time_days is not None else supplier.lead_time_days,
-            "min_order_qty": link.min_order_qty,
-        }
-        for link, supplier in rows
+def _alert(shown: tuple, threshold: int, units_sold: int, days: int) -> Alert:
+    *level, supplier_id, name, contact_email, lead_time_days, min_order_qty = shown
+    supplier = None if supplier_id is None else {
+        "id": supplier_id, "name": name, "contact_email": contact_email, "lead_time_days": lead_time_days,
+        "min_order_qty": min_order_qty,
     }
+    return Alert(*level, threshold=threshold, units_sold=int(units_sold), days=days, supplier=supplier)
 
 
 def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_page: int, days: int | None = None,
@@ -187,11 +160,7 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
         total = rows[0][-1]
     else:  # past the last page: count on its own
         total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.order_by(None).subquery()))
-    levels = _levels([row[0] for row in rows])
-    alerts = [Alert(*levels[level_id], threshold=threshold, units_sold=int(units_sold), days=days)
-              for level_id, threshold, units_sold, _total in rows]
-    suppliers = _suppliers(company.id, {alert.product_id for alert in alerts})
-    for alert in alerts:
-        alert.supplier = suppliers.get(alert.product_id)
+    shown = _shown([row[0] for row in rows])
+    alerts = [_alert(shown[level_id], threshold, units_sold, days) for level_id, threshold, units_sold, _total in rows]
     return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,
             "window_start": window_start(days)}

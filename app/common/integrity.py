@@ -30,8 +30,14 @@ def flush_or_sku_taken(sku: str) -> None:
 
 def commit_or_name_taken(kind: str, name: str) -> None:
     """Commit a new or renamed NamedInCompany row; its unique index decides whether the name is free."""
+    flush_or_name_taken(kind, name)
+    db.session.commit()
+
+
+def flush_or_name_taken(kind: str, name: str) -> None:
+    """Flush a new or renamed NamedInCompany row, as commit_or_name_taken, when the transaction goes on."""
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
         if violates(error, "name_key"):

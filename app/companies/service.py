@@ -3,6 +3,7 @@
 from app.companies.models import Company
 from app.errors import NotFound
 from app.extensions import db
+from app.inventory import service as inventory_service
 
 
 def get_company(caller_company_id: int, company_id: int) -> Company:
@@ -15,7 +16,11 @@ def get_company(caller_company_id: int, company_id: int) -> Company:
 
 def update_company(caller_company_id: int, company_id: int, changes: dict) -> Company:
     company = get_company(caller_company_id, company_id)
-    for field, value in {**changes.pop("settings", {}), **changes}.items():
+    changes = {**changes.pop("settings", {}), **changes}
+    for field, value in changes.items():
         setattr(company, field, value)
+    if "default_low_stock_threshold" in changes:
+        db.session.flush()
+        inventory_service.refresh_alert_thresholds(company_id)
     db.session.commit()
     return company

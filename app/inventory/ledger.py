@@ -13,6 +13,7 @@ from app.common.time import utcnow
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from app.inventory.service import refresh_alert_thresholds
 
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
 # Stock columns are 32-bit integers; refusing more here keeps a huge receive a 422, not a 500.
@@ -49,6 +50,10 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
         for product_id, warehouse_id in sorted(set(keys))
     ]
     _upsert(InventoryLevel.__table__, rows, keep_existing=True)
+    refresh_alert_thresholds(
+        company_id, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(set(keys))),
+        new_levels=True,
+    )
     return lock_levels(company_id, keys)
 
 

@@ -23,13 +23,16 @@ class InventoryLevel(db.Model):
     reserved: so.Mapped[int] = so.mapped_column(default=0)
     # Per-warehouse override of the product's threshold.
     low_stock_threshold: so.Mapped[int | None]
+    # What the low-stock alerts compare available stock with: the effective threshold while the
+    # product is active and the warehouse too, else NULL (never alerts). Derived from the level,
+    # its product, type, warehouse and company; kept by inventory.service.refresh_alert_thresholds
+    # in the transaction of every change to one of those, so that alerts join none of them.
+    alert_threshold: so.Mapped[int | None]
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         sa.UniqueConstraint("product_id", "warehouse_id"),
         sa.Index("ix_inventory_levels_company_id_warehouse_id", "company_id", "warehouse_id"),
-        # The largest override, read in one index probe by the low-stock alerts.
-        sa.Index("ix_inventory_levels_company_id_low_stock_threshold", "company_id", "low_stock_threshold"),
         sa.CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
         sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
@@ -40,16 +43,19 @@ class InventoryLevel(db.Model):
         return self.on_hand - self.reserved
 
 
-# Available stock as a generated (virtual) column with an index, so that the low-stock alerts read
-# only the levels at or below the highest threshold in force instead of every level. It is added to
-# the table but deliberately not mapped: the ORM would reload it after every stock change.
+# Available stock, and whether it is at or below the alert threshold, as generated (virtual)
+# columns, indexed so that the low-stock alerts read exactly the levels at or below their threshold,
+# in (product, warehouse) order, without reading the rows themselves. They are added to the table
+# but deliberately not mapped: the ORM would reload them after every stock change.
 InventoryLevel.__table__.append_column(
     sa.Column("available_stock", sa.Integer, sa.Computed("on_hand - reserved"))
 )
+InventoryLevel.__table__.append_column(
+    sa.Column("is_low", sa.Boolean(create_constraint=False), sa.Computed("on_hand - reserved <= alert_threshold"))
+)
 InventoryLevel.__table__.append_constraint(
-    # Covers what ranks the alerts, so that ranking never reads the rows themselves.
-    sa.Index("ix_inventory_levels_alert_candidates", "company_id", "available_stock", "low_stock_threshold",
-             "product_id", "warehouse_id")
+    sa.Index("ix_inventory_levels_low", "company_id", "is_low", "product_id", "warehouse_id", "available_stock",
+             "alert_threshold")
 )
 
 

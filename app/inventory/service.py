@@ -38,6 +38,7 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
                 )
             )
     db.session.flush()
+    refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id, new_levels=True)
 
 
 def effective_threshold(company_default=Company.default_low_stock_threshold):
@@ -50,6 +51,42 @@ def effective_threshold(company_default=Company.default_low_stock_threshold):
         Product.low_stock_threshold,
         ProductType.low_stock_threshold,
         company_default,
+    )
+
+
+def refresh_alert_thresholds(company_id: int, *where, new_levels: bool = False) -> None:
+    """Recompute `alert_threshold` of the company's levels that match `where`, in the caller's transaction.
+
+    Every change to what it derives from calls this after writing that change: a level's override,
+    its product's threshold, type or archiving, a type's threshold, the company default, a
+    warehouse's activity, and creating levels (`new_levels`). A change elsewhere holds its row
+    locked and updates the committed levels; a level still being created is invisible to it, so
+    its creator reads its product, type, warehouse and company with shared locks first: either the
+    change committed before and is seen, or it waits until the new level is committed and then
+    updates it.
+    """
+    level = InventoryLevel
+    scope = [level.company_id == company_id, *where]
+    if new_levels:
+        db.session.execute(
+            sa.select(level.id).select_from(level)
+            .join(Product, Product.id == level.product_id)
+            .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+            .join(Warehouse, Warehouse.id == level.warehouse_id)
+            .join(Company, Company.id == level.company_id)
+            .where(*scope)
+            .with_for_update(read=True)
+        ).all()
+    value = (
+        sa.select(sa.case(
+            (sa.and_(Product.is_active, Product.is_bundle.is_(False), Warehouse.is_active), effective_threshold())
+        ))
+        .select_from(sa.outerjoin(Product, ProductType, ProductType.id == Product.product_type_id))
+        .where(Product.id == level.product_id, Warehouse.id == level.warehouse_id, Company.id == level.company_id)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(level).where(*scope).values(alert_threshold=value).execution_options(synchronize_session=False)
     )
 
 
@@ -91,6 +128,8 @@ def get_level(company_id: int, level_id: int) -> InventoryLevel:
 
 def set_level_threshold(company_id: int, level_id: int, low_stock_threshold: int | None) -> InventoryLevel:
     get_owned(InventoryLevel, company_id, level_id).low_stock_threshold = low_stock_threshold
+    db.session.flush()
+    refresh_alert_thresholds(company_id, InventoryLevel.id == level_id)
     db.session.commit()
     return get_level(company_id, level_id)
 

@@ -56,7 +56,6 @@ class Product(db.Model):
 
     __table_args__ = (
         sa.Index("ix_products_company_id_is_active", "company_id", "is_active", "id"),
-        sa.Index("ix_products_company_id_low_stock_threshold", "company_id", "low_stock_threshold"),
         sa.CheckConstraint("price >= 0", name="price_non_negative"),
         sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
     )

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.bundles import service as bundle_service
 from app.common.filters import contains
-from app.common.integrity import commit_or_name_taken, flush_or_sku_taken
+from app.common.integrity import commit_or_name_taken, flush_or_name_taken, flush_or_sku_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.transaction import commit
@@ -45,7 +45,11 @@ def update_product_type(company_id: int, type_id: int, changes: dict) -> Product
         product_type.rename(changes.pop("name"))
     for field, value in changes.items():
         setattr(product_type, field, value)
-    commit_or_name_taken("product type", product_type.name)
+    flush_or_name_taken("product type", product_type.name)
+    if "low_stock_threshold" in changes:
+        inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.product_id.in_(
+            sa.select(Product.id).where(Product.company_id == company_id, Product.product_type_id == type_id)))
+    db.session.commit()
     return product_type
 
 
@@ -111,6 +115,8 @@ def update_product(company_id: int, product_id: int, changes: dict) -> Product:
     for field, value in changes.items():
         setattr(product, field, value)
     flush_or_sku_taken(product.sku)
+    if changes.keys() & {"low_stock_threshold", "product_type_id", "is_active"}:
+        inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
     db.session.commit()
     return get_product(company_id, product_id)
 
@@ -118,6 +124,8 @@ def update_product(company_id: int, product_id: int, changes: dict) -> Product:
 def archive_product(company_id: int, product_id: int) -> None:
     """Archived products keep their history but leave alerts and take no new movements or orders."""
     get_owned(Product, company_id, product_id).is_active = False
+    db.session.flush()
+    inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
     db.session.commit()
 
 

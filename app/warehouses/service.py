@@ -2,11 +2,13 @@
 
 from sqlalchemy.exc import IntegrityError
 
-from app.common.integrity import commit_or_name_taken
+from app.common.integrity import commit_or_name_taken, flush_or_name_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.errors import InUse
 from app.extensions import db
+from app.inventory import service as inventory_service
+from app.inventory.models import InventoryLevel
 from app.warehouses.models import Warehouse
 
 
@@ -35,7 +37,10 @@ def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Wareh
         warehouse.rename(changes.pop("name"))
     for field, value in changes.items():
         setattr(warehouse, field, value)
-    commit_or_name_taken("warehouse", warehouse.name)
+    flush_or_name_taken("warehouse", warehouse.name)
+    if "is_active" in changes:
+        inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.warehouse_id == warehouse_id)
+    db.session.commit()
     return warehouse
 
 
