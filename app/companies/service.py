@@ -17,10 +17,9 @@ def get_company(caller_company_id: int, company_id: int) -> Company:
 def update_company(caller_company_id: int, company_id: int, changes: dict) -> Company:
     company = get_company(caller_company_id, company_id)
     changes = {**changes.pop("settings", {}), **changes}
-    for field, value in changes.items():
-        setattr(company, field, value)
-    if "default_low_stock_threshold" in changes:
+    with inventory_service.changing_alert_inputs(company_id, when="default_low_stock_threshold" in changes):
+        for field, value in changes.items():
+            setattr(company, field, value)
         db.session.flush()
-        inventory_service.refresh_alert_thresholds(company_id)
     db.session.commit()
     return company

@@ -51,8 +51,7 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
     ]
     _upsert(InventoryLevel.__table__, rows, keep_existing=True)
     refresh_alert_thresholds(
-        company_id, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(set(keys))),
-        new_levels=True,
+        company_id, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(set(keys)))
     )
     return lock_levels(company_id, keys)
 

@@ -1,5 +1,6 @@
 """Inventory use cases: initial stock, reading levels with their effective threshold, reading the ledger."""
 
+import contextlib
 import sqlalchemy as sa
 
 from app.common.tenancy import get_owned
@@ -38,7 +39,7 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
                 )
             )
     db.session.flush()
-    refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id, new_levels=True)
+    refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
 
 
 def effective_threshold(company_default=Company.default_low_stock_threshold):
@@ -54,29 +55,49 @@ def effective_threshold(company_default=Company.default_low_stock_threshold):
     )
 
 
-def refresh_alert_thresholds(company_id: int, *where, new_levels: bool = False) -> None:
+@contextlib.contextmanager
+def changing_alert_inputs(company_id: int, *where, when: bool = True):
+    """Around a change to what the alert thresholds of the company's levels matching `where` derive
+    from (the body writes and flushes it): lock those levels first, then refresh them.
+
+    Levels are locked in ascending id order, as every stock movement locks them before its ledger
+    rows lock the product, warehouse and company they refer to. Taking the levels before changing
+    those rows keeps one lock order, so a change never deadlocks with a sale; two changes whose
+    levels overlap run one after the other. With `when` false it does nothing.
+    """
+    if when:
+        db.session.execute(
+            sa.select(InventoryLevel.id).where(InventoryLevel.company_id == company_id, *where)
+            .order_by(InventoryLevel.id).with_for_update()
+        ).all()
+    yield
+    if when:
+        refresh_alert_thresholds(company_id, *where)
+
+
+def refresh_alert_thresholds(company_id: int, *where) -> None:
     """Recompute `alert_threshold` of the company's levels that match `where`, in the caller's transaction.
 
-    Every change to what it derives from calls this after writing that change: a level's override,
-    its product's threshold, type or archiving, a type's threshold, the company default, a
-    warehouse's activity, and creating levels (`new_levels`). A change elsewhere holds its row
-    locked and updates the committed levels; a level still being created is invisible to it, so
-    its creator reads its product, type, warehouse and company with shared locks first: either the
-    change committed before and is seen, or it waits until the new level is committed and then
-    updates it.
+    Called after creating levels, and through changing_alert_inputs by every change to what it
+    derives from: a level's override, a product's threshold, type or archiving, a type's threshold,
+    the company default, a warehouse's activity. It first takes shared locks on all of that: the
+    company, the levels' warehouses, products and types. So a concurrent change to any of it either
+    committed before, and the UPDATE (a later statement, so a fresh snapshot under READ COMMITTED)
+    reads it, or waits until this transaction commits and then refreshes these levels itself; a
+    level still being created, which that change cannot see, is covered too. Each locking read
+    names a column of every table it joins: MariaDB drops an outer join whose columns go unused,
+    and then locks nothing there.
     """
     level = InventoryLevel
     scope = [level.company_id == company_id, *where]
-    if new_levels:
-        db.session.execute(
-            sa.select(level.id).select_from(level)
-            .join(Product, Product.id == level.product_id)
-            .outerjoin(ProductType, ProductType.id == Product.product_type_id)
-            .join(Warehouse, Warehouse.id == level.warehouse_id)
-            .join(Company, Company.id == level.company_id)
-            .where(*scope)
-            .with_for_update(read=True)
-        ).all()
+    for locking in (
+        sa.select(Company.default_low_stock_threshold).where(Company.id == company_id),
+        sa.select(Warehouse.is_active).where(Warehouse.id.in_(sa.select(level.warehouse_id).where(*scope))),
+        sa.select(Product.low_stock_threshold, ProductType.low_stock_threshold)
+        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+        .where(Product.id.in_(sa.select(level.product_id).where(*scope))),
+    ):
+        db.session.execute(locking.with_for_update(read=True)).all()
     value = (
         sa.select(sa.case(
             (sa.and_(Product.is_active, Product.is_bundle.is_(False), Warehouse.is_active), effective_threshold())
@@ -127,9 +148,9 @@ def get_level(company_id: int, level_id: int) -> InventoryLevel:
 
 
 def set_level_threshold(company_id: int, level_id: int, low_stock_threshold: int | None) -> InventoryLevel:
-    get_owned(InventoryLevel, company_id, level_id).low_stock_threshold = low_stock_threshold
-    db.session.flush()
-    refresh_alert_thresholds(company_id, InventoryLevel.id == level_id)
+    with changing_alert_inputs(company_id, InventoryLevel.id == level_id):
+        get_owned(InventoryLevel, company_id, level_id).low_stock_threshold = low_stock_threshold
+        db.session.flush()
     db.session.commit()
     return get_level(company_id, level_id)
 

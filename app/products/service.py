@@ -41,14 +41,14 @@ def create_product_type(company_id: int, name: str, low_stock_threshold: int) ->
 
 def update_product_type(company_id: int, type_id: int, changes: dict) -> ProductType:
     product_type = get_owned(ProductType, company_id, type_id)
-    if "name" in changes:
-        product_type.rename(changes.pop("name"))
-    for field, value in changes.items():
-        setattr(product_type, field, value)
-    flush_or_name_taken("product type", product_type.name)
-    if "low_stock_threshold" in changes:
-        inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.product_id.in_(
-            sa.select(Product.id).where(Product.company_id == company_id, Product.product_type_id == type_id)))
+    of_type = InventoryLevel.product_id.in_(
+        sa.select(Product.id).where(Product.company_id == company_id, Product.product_type_id == type_id))
+    with inventory_service.changing_alert_inputs(company_id, of_type, when="low_stock_threshold" in changes):
+        if "name" in changes:
+            product_type.rename(changes.pop("name"))
+        for field, value in changes.items():
+            setattr(product_type, field, value)
+        flush_or_name_taken("product type", product_type.name)
     db.session.commit()
     return product_type
 
@@ -110,22 +110,23 @@ def update_product(company_id: int, product_id: int, changes: dict) -> Product:
     product = get_owned(Product, company_id, product_id)
     if "product_type_id" in changes:
         _check_product_type(company_id, changes["product_type_id"])
-    if "sku" in changes:
-        product.change_sku(changes.pop("sku"))
-    for field, value in changes.items():
-        setattr(product, field, value)
-    flush_or_sku_taken(product.sku)
-    if changes.keys() & {"low_stock_threshold", "product_type_id", "is_active"}:
-        inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
+    alerting = bool(changes.keys() & {"low_stock_threshold", "product_type_id", "is_active"})
+    with inventory_service.changing_alert_inputs(company_id, InventoryLevel.product_id == product_id, when=alerting):
+        if "sku" in changes:
+            product.change_sku(changes.pop("sku"))
+        for field, value in changes.items():
+            setattr(product, field, value)
+        flush_or_sku_taken(product.sku)
     db.session.commit()
     return get_product(company_id, product_id)
 
 
 def archive_product(company_id: int, product_id: int) -> None:
     """Archived products keep their history but leave alerts and take no new movements or orders."""
-    get_owned(Product, company_id, product_id).is_active = False
-    db.session.flush()
-    inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
+    product = get_owned(Product, company_id, product_id)
+    with inventory_service.changing_alert_inputs(company_id, InventoryLevel.product_id == product_id):
+        product.is_active = False
+        db.session.flush()
     db.session.commit()
 
 

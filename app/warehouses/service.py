@@ -33,13 +33,13 @@ def create_warehouse(company_id: int, name: str, address: str | None = None) -> 
 
 def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Warehouse:
     warehouse = get_owned(Warehouse, company_id, warehouse_id)
-    if "name" in changes:
-        warehouse.rename(changes.pop("name"))
-    for field, value in changes.items():
-        setattr(warehouse, field, value)
-    flush_or_name_taken("warehouse", warehouse.name)
-    if "is_active" in changes:
-        inventory_service.refresh_alert_thresholds(company_id, InventoryLevel.warehouse_id == warehouse_id)
+    in_warehouse = InventoryLevel.warehouse_id == warehouse_id
+    with inventory_service.changing_alert_inputs(company_id, in_warehouse, when="is_active" in changes):
+        if "name" in changes:
+            warehouse.rename(changes.pop("name"))
+        for field, value in changes.items():
+            setattr(warehouse, field, value)
+        flush_or_name_taken("warehouse", warehouse.name)
     db.session.commit()
     return warehouse
 

@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
+from app.extensions import db
 from tests.factories import lines, make_product, make_warehouse
 
 MISSING = 999_999
@@ -85,3 +87,45 @@ def main(acme):
 @pytest.fixture
 def backroom(acme):
     return make_warehouse(acme, "Backroom")
+
+
+# The stored alert thresholds, checked against the rule they denormalize
+
+# Written out here rather than taken from the app: a level alerts against the first threshold set
+# of its own override, its product's, its product type's and its company's default, while its
+# product is active and no bundle and its warehouse is active; otherwise against none (NULL).
+ALERT_THRESHOLD_ORACLE = sa.text("""
+    SELECT l.id, l.alert_threshold,
+           CASE WHEN p.is_active = 1 AND p.is_bundle = 0 AND w.is_active = 1
+                THEN COALESCE(l.low_stock_threshold, p.low_stock_threshold, t.low_stock_threshold,
+                              c.default_low_stock_threshold)
+           END AS expected
+    FROM inventory_levels l
+    JOIN products p ON p.id = l.product_id
+    LEFT JOIN product_types t ON t.id = p.product_type_id
+    JOIN warehouses w ON w.id = l.warehouse_id
+    JOIN companies c ON c.id = l.company_id
+    ORDER BY l.id
+""")
+
+
+def stale_alert_thresholds(app) -> list[str]:
+    """Every level, of any company, whose stored alert_threshold is not what the rule gives now."""
+    with app.app_context():
+        rows = db.session.execute(ALERT_THRESHOLD_ORACLE).all()
+    return [f"level {level_id}: alert_threshold {stored}, expected {expected}"
+            for level_id, stored, expected in rows if stored != expected]
+
+
+def described(stale: list[str], shown: int = 20) -> str:
+    more = f"\n… and {len(stale) - shown} more" if len(stale) > shown else ""
+    return f"{len(stale)} level(s) with a stale alert_threshold:\n" + "\n".join(stale[:shown]) + more
+
+
+@pytest.fixture(autouse=True)
+def alert_thresholds_stay_current(app):
+    """After each test, whatever it changed: every level's stored alert threshold is still current."""
+    yield
+    stale = stale_alert_thresholds(app)
+    if stale:
+        pytest.fail(described(stale), pytrace=False)
