@@ -1,4 +1,5 @@
-"""Flask CLI commands: demo data, benchmark-scale data, and clearing expired idempotency keys."""
+"""Flask CLI commands: demo data, benchmark-scale data, clearing expired idempotency keys, and
+recomputing stored alert thresholds."""
 
 import datetime as dt
 from decimal import Decimal
@@ -15,7 +16,10 @@ from app.bundles import service as bundle_service
 from app.extensions import db
 from app.common.time import utcnow
 from app.idempotency.service import purge_expired
+from app.companies.models import Company
+from app.inventory.models import InventoryLevel
 from app.inventory.movements import record_movement
+from app.inventory.service import refresh_alert_thresholds
 from app.products import service as product_service
 from app.scale import seed_scale
 from app.suppliers import service as supplier_service
@@ -114,6 +118,17 @@ def register_commands(app: Flask) -> None:
     def purge_idempotency_keys_command():
         """Delete stored Idempotency-Key answers older than 24 hours (run it daily, e.g. from cron)."""
         click.echo(f"Deleted {purge_expired()} expired idempotency keys.")
+
+    @app.cli.command("refresh-alert-thresholds")
+    def refresh_alert_thresholds_command():
+        """Recompute every level's stored alert threshold, one company per transaction (after a rolling
+        upgrade from a release without them, whose replicas wrote levels without one)."""
+        companies = db.session.scalars(sa.select(Company.id).order_by(Company.id)).all()
+        for company_id in companies:
+            refresh_alert_thresholds(company_id)
+            db.session.commit()
+        levels = db.session.scalar(sa.select(sa.func.count()).select_from(InventoryLevel))
+        click.echo(f"Recomputed the alert thresholds of {levels} levels in {len(companies)} companies.")
 
     @app.cli.command("seed-scale")
     @click.option("--products", default=20_000, show_default=True, help="Products in the company.")

@@ -8,6 +8,9 @@ import sqlalchemy as sa
 from app.commands import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PRODUCTS, DEMO_SALES
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
+from app.inventory.models import InventoryLevel
+from tests.api.alerting import alerted, sell, stale_alert_thresholds
+from tests.factories import make_product, make_warehouse
 
 
 @pytest.fixture
@@ -70,3 +73,21 @@ def test_purging_idempotency_keys_deletes_only_expired_ones(app, runner, acme):
     assert result.exit_code == 0 and "Deleted 1 " in result.output
     with app.app_context():
         assert db.session.scalars(sa.select(IdempotencyKey.key)).all() == ["fresh"]
+
+
+def test_refreshing_alert_thresholds_repairs_levels_written_without_one(app, runner, acme):
+    """As after a rolling upgrade, when replicas of the previous release created levels without a
+    stored alert threshold: the command recomputes every level's, and their alerts come back."""
+    main = make_warehouse(acme)
+    clock = make_product(acme, "RETRO-CLOCK", {main: 12})
+    sell(acme, clock, main, 2)
+    assert alerted(acme) == [(clock, main)]
+    with app.app_context():
+        db.session.execute(sa.update(InventoryLevel).values(alert_threshold=None))
+        db.session.commit()
+    assert alerted(acme) == [] and stale_alert_thresholds(app)
+
+    result = runner.invoke(args=["refresh-alert-thresholds"])
+
+    assert result.exit_code == 0 and "of 1 levels in 1 companies" in result.output
+    assert stale_alert_thresholds(app) == [] and alerted(acme) == [(clock, main)]
