@@ -88,18 +88,18 @@ def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None
     the levels or joining their products or warehouses. The rollup is read for those levels only,
     and their sales are summed as they stream by; only the alerts are then sorted.
     """
-    level = InventoryLevel.__table__
+    level, rollup = InventoryLevel.__table__, DailySale.__table__
     sales = (
         sa.select(level.c.id, level.c.product_id, level.c.warehouse_id, level.c.available_stock,
-                  level.c.alert_threshold, sa.func.sum(DailySale.units).label("units_sold"))
+                  level.c.alert_threshold, sa.func.sum(rollup.c.units).label("units_sold"))
         # The levels drive the join, in the index's order.
         .prefix_with("STRAIGHT_JOIN", dialect="mysql")
         .select_from(level)
-        .join(DailySale, sa.and_(
-            DailySale.company_id == level.c.company_id,
-            DailySale.product_id == level.c.product_id,
-            DailySale.warehouse_id == level.c.warehouse_id,
-            DailySale.day >= window_start(days),
+        .join(rollup, sa.and_(
+            rollup.c.company_id == level.c.company_id,
+            rollup.c.product_id == level.c.product_id,
+            rollup.c.warehouse_id == level.c.warehouse_id,
+            rollup.c.day >= window_start(days),
         ))
         .where(level.c.company_id == company.id, level.c.is_low == sa.true())
         .group_by(level.c.product_id, level.c.warehouse_id)
