@@ -1,7 +1,8 @@
 """Low-stock alerts: levels at or below their effective threshold that sold recently, with whom to reorder from.
 
-Reads only the company's levels and, for those at or below threshold, the `daily_sales` rollup over
-the window: the cost follows the number of levels and the window, never the length of the ledger.
+Reads only the company's levels at or below their stored alert threshold, through an index, and
+their `daily_sales` rollup: the cost follows the number of low levels and their rollup rows, never
+the length of the ledger.
 """
 
 import datetime as dt
