@@ -34,6 +34,16 @@ def commit_or_name_taken(kind: str, name: str) -> None:
     db.session.commit()
 
 
+def change_named(row, kind: str, changes: dict) -> None:
+    """Apply changes to a NamedInCompany row (a new name through rename) and flush them; a taken
+    name is a 409, as in flush_or_name_taken."""
+    if "name" in changes:
+        row.rename(changes.pop("name"))
+    for field, value in changes.items():
+        setattr(row, field, value)
+    flush_or_name_taken(kind, row.name)
+
+
 def flush_or_name_taken(kind: str, name: str) -> None:
     """Flush a new or renamed NamedInCompany row, as commit_or_name_taken, when the transaction goes on."""
     try:

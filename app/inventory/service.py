@@ -39,19 +39,18 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
                 )
             )
     db.session.flush()
-    refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
+    if stock:
+        refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
 
 
-def effective_threshold(company_default=Company.default_low_stock_threshold):
-    """The effective threshold: level override → product → product type → company default.
-
-    The company default is its column (the query joins companies) or a value the caller knows.
-    """
+def effective_threshold():
+    """The effective threshold: level override → product → product type → company default (the
+    query joins companies)."""
     return sa.func.coalesce(
         InventoryLevel.low_stock_threshold,
         Product.low_stock_threshold,
         ProductType.low_stock_threshold,
-        company_default,
+        Company.default_low_stock_threshold,
     )
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.bundles import service as bundle_service
 from app.common.filters import contains
-from app.common.integrity import commit_or_name_taken, flush_or_name_taken, flush_or_sku_taken
+from app.common.integrity import change_named, commit_or_name_taken, flush_or_sku_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.transaction import commit
@@ -44,11 +44,7 @@ def update_product_type(company_id: int, type_id: int, changes: dict) -> Product
     of_type = InventoryLevel.product_id.in_(
         sa.select(Product.id).where(Product.company_id == company_id, Product.product_type_id == type_id))
     with inventory_service.changing_alert_inputs(company_id, of_type, when="low_stock_threshold" in changes):
-        if "name" in changes:
-            product_type.rename(changes.pop("name"))
-        for field, value in changes.items():
-            setattr(product_type, field, value)
-        flush_or_name_taken("product type", product_type.name)
+        change_named(product_type, "product type", changes)
     db.session.commit()
     return product_type
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy.exc import IntegrityError
 
-from app.common.integrity import commit_or_name_taken, flush_or_name_taken
+from app.common.integrity import change_named, commit_or_name_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.errors import InUse
@@ -35,11 +35,7 @@ def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Wareh
     warehouse = get_owned(Warehouse, company_id, warehouse_id)
     in_warehouse = InventoryLevel.warehouse_id == warehouse_id
     with inventory_service.changing_alert_inputs(company_id, in_warehouse, when="is_active" in changes):
-        if "name" in changes:
-            warehouse.rename(changes.pop("name"))
-        for field, value in changes.items():
-            setattr(warehouse, field, value)
-        flush_or_name_taken("warehouse", warehouse.name)
+        change_named(warehouse, "warehouse", changes)
     db.session.commit()
     return warehouse
 
