@@ -2,7 +2,8 @@
 
 Written with bulk inserts, not through the use cases, yet it keeps every invariant the API keeps:
 each level's on_hand is the sum of its ledger rows (one `receive`, then its `sale` rows in order),
-and `daily_sales` holds exactly the units of those sale rows per level and day.
+`daily_sales` holds exactly the units of those sale rows per level and day, with their running
+total, and each level the total and the day of its latest sale.
 """
 
 import datetime as dt
@@ -82,12 +83,12 @@ def seed_scale(email: str, password: str, products: int, warehouses: int, sale_l
     # Recorded in time order, as a live ledger is: ids then follow occurred_at.
     ledger.sort(key=lambda row: row["occurred_at"])
     _insert(StockMovement, ledger)
+    rollup_rows, totals = _rollup_rows(company_id, rollup)
+    for row in level_rows:
+        row["units_sold"], row["last_sold_on"] = totals.get((row["product_id"], row["warehouse_id"]), (0, None))
     _insert(InventoryLevel, level_rows)
     refresh_alert_thresholds(company_id)
-    _insert(DailySale, [
-        {"company_id": company_id, "product_id": p, "warehouse_id": w, "day": day, "units": units}
-        for (p, w, day), units in rollup.items()
-    ])
+    _insert(DailySale, rollup_rows)
     return ScaleSummary(company_id, email, len(product_ids), len(levels), sum(sales), len(rollup))
 
 
@@ -129,6 +130,17 @@ def _level_ledger(rng, company_id, product_id, warehouse_id, on_hand, sold, days
         key = (product_id, warehouse_id, occurred_at.date())
         rollup[key] = rollup.get(key, 0) + quantity
     return rows
+
+
+def _rollup_rows(company_id, rollup) -> tuple[list[dict], dict]:
+    """The daily_sales rows with their running totals, and each level's (units sold, last sale day)."""
+    rows, totals = [], {}
+    for (product_id, warehouse_id, day), units in sorted(rollup.items()):
+        to_date = totals.get((product_id, warehouse_id), (0, None))[0] + units
+        totals[(product_id, warehouse_id)] = (to_date, day)
+        rows.append({"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id, "day": day,
+                     "units": units, "units_to_date": to_date})
+    return rows, totals
 
 
 def _row(company_id, product_id, warehouse_id, type, change, after, occurred_at, now) -> dict:

@@ -69,17 +69,41 @@ def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMoveme
     return movement
 
 
-def count_sale(company_id: int, product_id: int, warehouse_id: int, day: dt.date, units: int) -> None:
-    """Add units to the daily_sales rollup, as one upsert in the sale's transaction."""
-    values = {"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id, "day": day, "units": units}
-    _upsert(DailySale.__table__, [values], add_to="units")
+def count_sale(level: InventoryLevel, day: dt.date, units: int) -> None:
+    """Count units sold from a locked level on a day: in the level's totals and in the daily_sales
+    rollup, whose rows also carry the level's running total (units sold up to and including their day).
+
+    A sale dated on or after the level's latest sale, as nearly every sale is, lands on the level's
+    last rollup row: one upsert. One dated earlier (a back-dated sale) also adds its units to the
+    running total of every later row of the level.
+    """
+    rollup = DailySale.__table__
+    of_level = (rollup.c.company_id == level.company_id, rollup.c.product_id == level.product_id,
+                rollup.c.warehouse_id == level.warehouse_id)
+    if level.last_sold_on is None or day >= level.last_sold_on:
+        to_date = level.units_sold + units
+    else:
+        to_date = units + (db.session.scalar(
+            sa.select(rollup.c.units_to_date).where(*of_level, rollup.c.day < day).order_by(rollup.c.day.desc()).limit(1)
+        ) or 0)
+        db.session.execute(
+            sa.update(rollup).where(*of_level, rollup.c.day > day).values(units_to_date=rollup.c.units_to_date + units)
+        )
+    values = {"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
+              "day": day, "units": units, "units_to_date": to_date}
+    # On the day's existing row: both its units and its running total grow by the units sold.
+    _upsert(rollup, [values], add={"units": "units", "units_to_date": "units"})
+    level.units_sold += units
+    level.last_sold_on = max(day, level.last_sold_on or day)
 
 
-def _upsert(table: sa.Table, rows: list[dict], *, keep_existing: bool = False, add_to: str | None = None) -> None:
-    """INSERT rows; on a duplicate key either keep the existing row or add to one of its columns."""
+def _upsert(table: sa.Table, rows: list[dict], *, keep_existing: bool = False, add: dict[str, str] | None = None) -> None:
+    """INSERT rows; on a duplicate key either keep the existing row or, for each `column: value_of` in
+    `add`, add the new row's `value_of` to the existing row's `column`."""
     if db.session.get_bind().dialect.name == "mysql":
         statement = mysql.insert(table).values(rows)
-        change = {add_to: table.c[add_to] + statement.inserted[add_to]} if add_to else {"id": table.c.id}
+        change = {column: table.c[column] + statement.inserted[value_of] for column, value_of in add.items()} if add \
+            else {"id": table.c.id}
         statement = statement.on_duplicate_key_update(change)
     else:
         statement = sqlite.insert(table).values(rows)
@@ -88,6 +112,6 @@ def _upsert(table: sa.Table, rows: list[dict], *, keep_existing: bool = False, a
         else:
             statement = statement.on_conflict_do_update(
                 index_elements=list(table.primary_key.columns),
-                set_={add_to: table.c[add_to] + statement.excluded[add_to]},
+                set_={column: table.c[column] + statement.excluded[value_of] for column, value_of in add.items()},
             )
     db.session.execute(statement)

@@ -28,6 +28,11 @@ class InventoryLevel(db.Model):
     # its product, type, warehouse and company; kept by inventory.service.refresh_alert_thresholds
     # in the transaction of every change to one of those, so that alerts join none of them.
     alert_threshold: so.Mapped[int | None]
+    # Its sales, kept by ledger.count_sale with every sale: all units it ever sold and the day of its
+    # latest sale. With daily_sales.units_to_date they give the units sold since any day from one
+    # rollup row, so that the alerts read the same few rows however long the history.
+    units_sold: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    last_sold_on: so.Mapped[dt.date | None]
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
@@ -44,8 +49,8 @@ class InventoryLevel(db.Model):
 
 
 # Available stock, and whether it is at or below the alert threshold, as generated (virtual)
-# columns, indexed so that the low-stock alerts read exactly the levels at or below their threshold,
-# in (product, warehouse) order, without reading the rows themselves. They are added to the table
+# columns, indexed so that the low-stock alerts read exactly the levels at or below their threshold
+# that sold since a given day, without reading the rows themselves. They are added to the table
 # but deliberately not mapped: the ORM would reload them after every stock change.
 InventoryLevel.__table__.append_column(
     sa.Column("available_stock", sa.Integer, sa.Computed("on_hand - reserved"))
@@ -54,8 +59,8 @@ InventoryLevel.__table__.append_column(
     sa.Column("is_low", sa.Boolean(create_constraint=False), sa.Computed("on_hand - reserved <= alert_threshold"))
 )
 InventoryLevel.__table__.append_constraint(
-    sa.Index("ix_inventory_levels_low", "company_id", "is_low", "product_id", "warehouse_id", "available_stock",
-             "alert_threshold")
+    sa.Index("ix_inventory_levels_low", "company_id", "is_low", "last_sold_on", "available_stock", "alert_threshold",
+             "units_sold", "product_id", "warehouse_id")
 )
 
 
@@ -105,3 +110,5 @@ class DailySale(db.Model):
     warehouse_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("warehouses.id"), primary_key=True)
     day: so.Mapped[dt.date] = so.mapped_column(primary_key=True)
     units: so.Mapped[int]
+    # The level's units sold up to and including this day: its running total.
+    units_to_date: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default="0")

@@ -93,7 +93,7 @@ def _change(company_id, product_id, warehouse_id, kind, change, refs):
         raise insufficient([shortage])
     row = ledger.append(level, kind, change, **refs)
     if kind == "sale":
-        ledger.count_sale(company_id, product_id, warehouse_id, refs["occurred_at"].date(), -change)
+        ledger.count_sale(level, refs["occurred_at"].date(), -change)
     return [row], [level]
 
 
@@ -137,6 +137,7 @@ def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
         raise insufficient(shortages)
     rows = []
     for product_id, count in sorted(units.items()):
-        rows.append(ledger.append(levels[(product_id, warehouse_id)], "sale", -count, bundle_id=bundle.id, **refs))
-        ledger.count_sale(company_id, product_id, warehouse_id, refs["occurred_at"].date(), count)
+        level = levels[(product_id, warehouse_id)]
+        rows.append(ledger.append(level, "sale", -count, bundle_id=bundle.id, **refs))
+        ledger.count_sale(level, refs["occurred_at"].date(), count)
     return rows, [levels[key] for key in keys]

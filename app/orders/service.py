@@ -93,7 +93,7 @@ def change_status(company_id: int, user_id: int | None, order_id: int, status: s
         if status == "shipped":
             ledger.append(level, "sale", -reservation.quantity, order_id=order_id, bundle_id=reservation.bundle_id,
                           user_id=user_id, occurred_at=now)
-            ledger.count_sale(company_id, reservation.product_id, reservation.warehouse_id, now.date(), reservation.quantity)
+            ledger.count_sale(level, now.date(), reservation.quantity)
     metrics.count_on_commit(metrics.ORDERS, status)
     commit()
     return get_order(company_id, order_id)

@@ -1,17 +1,19 @@
 """Helpers and fixtures of the low-stock alert tests: sales, orders, overrides and reading the alerts."""
 
+import collections
 import datetime as dt
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from tests.factories import lines, make_product, make_warehouse
 
 MISSING = 999_999
 
 
-def ago(days: int) -> str:
+def ago(days: float) -> str:
     """The moment `days` days before now, as an ISO 8601 UTC timestamp."""
     return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
 
@@ -122,10 +124,42 @@ def described(stale: list[str], shown: int = 20) -> str:
     return f"{len(stale)} level(s) with a stale alert_threshold:\n" + "\n".join(stale[:shown]) + more
 
 
+# The stored sales figures, checked against the ledger's sale rows they sum
+
+def stale_sales_figures(app, company_id: int | None = None) -> list[str]:
+    """Every daily_sales row and level, of one company or all, whose stored sales figures are not
+    what the ledger's sale rows give: a row's units and running total (the level's units up to and
+    including its day), a level's units sold and latest sale day."""
+    with app.app_context():
+        of_company = (lambda model: model.company_id == company_id) if company_id else (lambda model: sa.true())
+        sales = db.session.execute(
+            sa.select(StockMovement.product_id, StockMovement.warehouse_id, StockMovement.occurred_at,
+                      StockMovement.quantity_change)
+            .where(StockMovement.type == "sale", of_company(StockMovement))).all()
+        rollup = {(r.product_id, r.warehouse_id, r.day): (r.units, r.units_to_date)
+                  for r in db.session.scalars(sa.select(DailySale).where(of_company(DailySale)))}
+        levels = {(level.product_id, level.warehouse_id): (level.units_sold, level.last_sold_on)
+                  for level in db.session.scalars(sa.select(InventoryLevel).where(of_company(InventoryLevel)))}
+    by_day = collections.Counter()
+    for product_id, warehouse_id, occurred_at, change in sales:
+        by_day[(product_id, warehouse_id, occurred_at.date())] -= change
+    expected_rollup, expected_levels = {}, {key: (0, None) for key in levels}
+    for (product_id, warehouse_id, day), units in sorted(by_day.items()):
+        to_date = expected_levels.get((product_id, warehouse_id), (0, None))[0] + units
+        expected_rollup[(product_id, warehouse_id, day)] = (units, to_date)
+        expected_levels[(product_id, warehouse_id)] = (to_date, day)
+    return [
+        f"{what} {key}: stored {stored.get(key)}, expected {expected.get(key)}"
+        for what, stored, expected in (("daily_sales", rollup, expected_rollup), ("level", levels, expected_levels))
+        for key in sorted(set(stored) | set(expected)) if stored.get(key) != expected.get(key)
+    ]
+
+
 @pytest.fixture(autouse=True)
-def alert_thresholds_stay_current(app):
-    """After each test, whatever it changed: every level's stored alert threshold is still current."""
+def stored_alert_inputs_stay_current(app):
+    """After each test, whatever it changed: every level's stored alert threshold is still current,
+    and every stored sales figure is what the ledger gives."""
     yield
-    stale = stale_alert_thresholds(app)
-    if stale:
-        pytest.fail(described(stale), pytrace=False)
+    stale, sales = stale_alert_thresholds(app), stale_sales_figures(app)
+    if stale or sales:
+        pytest.fail("\n".join(([described(stale)] if stale else []) + sales[:20]), pytrace=False)

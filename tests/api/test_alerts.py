@@ -6,9 +6,9 @@ threshold 10, a 30-day window; a product stocked with 12 that sells 2 today sits
 
 import pytest
 
-from tests.api.alerting import (  # noqa: F401  (fixtures: main, backroom, alert_thresholds_stay_current)
+from tests.api.alerting import (  # noqa: F401  (fixtures: main, backroom, stored_alert_inputs_stay_current)
     alerted, at_threshold, levels_of, low_stock, MISSING, move, numbers, place_order, request_alerts, sell, set_company, today_minus, main, backroom,
-    alert_thresholds_stay_current,
+    stored_alert_inputs_stay_current,
 )
 from tests.factories import link_supplier, make_bundle, make_product, make_product_type, make_supplier, make_warehouse
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.inventory import ledger
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from tests.api.alerting import stored_alert_inputs_stay_current  # noqa: F401  (autouse: stored sales figures)
 from tests.factories import make_bundle, make_product, make_warehouse
 
 REAL_APPEND = ledger.append
@@ -47,6 +48,16 @@ def ledger_rows(app):
 def daily_sales(app):
     with app.app_context():
         return {(r.product_id, r.warehouse_id, r.day): r.units for r in db.session.scalars(sa.select(DailySale))}
+
+
+def sales_figures(app):
+    """Each rollup row's (units, running total) and each level's (units sold, latest sale day)."""
+    with app.app_context():
+        rollup = {(r.product_id, r.warehouse_id, r.day): (r.units, r.units_to_date)
+                  for r in db.session.scalars(sa.select(DailySale))}
+        levels = {(level.product_id, level.warehouse_id): (level.units_sold, level.last_sold_on)
+                  for level in db.session.scalars(sa.select(InventoryLevel))}
+    return rollup, levels
 
 
 def assert_ledger_balances(app):
@@ -237,6 +248,18 @@ def test_sales_add_their_units_to_daily_sales_on_the_day_they_occurred(app, acme
     assert daily_sales(app) == {(shop.clock, shop.main, dt.date(2025, 3, 1)): 5, (shop.clock, shop.main, dt.date(2025, 3, 2)): 1}
 
 
+def test_back_dated_sales_keep_every_days_running_total_and_the_levels_sales_totals(app, acme, shop):
+    moved(acme, type="receive", product_id=shop.clock, warehouse_id=shop.main, quantity=10)
+    for quantity, day in ((3, 5), (2, 1), (4, 3), (1, 5), (5, 3)):  # then earlier days, new and existing
+        moved(acme, type="sale", product_id=shop.clock, warehouse_id=shop.main, quantity=quantity,
+              occurred_at=f"2025-03-0{day}T12:00:00Z")
+    rollup, levels = sales_figures(app)
+    assert rollup == {(shop.clock, shop.main, dt.date(2025, 3, 1)): (2, 2),
+                      (shop.clock, shop.main, dt.date(2025, 3, 3)): (9, 11),
+                      (shop.clock, shop.main, dt.date(2025, 3, 5)): (4, 15)}
+    assert levels == {(shop.clock, shop.main): (15, dt.date(2025, 3, 5))}
+
+
 def test_a_late_sale_dated_in_another_zone_counts_on_its_utc_day(app, acme, shop):
     moved(acme, type="sale", product_id=shop.clock, warehouse_id=shop.main, quantity=2, occurred_at="2025-03-01T23:30:00-02:00")
     assert daily_sales(app) == {(shop.clock, shop.main, dt.date(2025, 3, 2)): 2}
@@ -349,7 +372,7 @@ def state(app):
     with app.app_context():
         levels = db.session.execute(sa.select(InventoryLevel.product_id, InventoryLevel.warehouse_id, InventoryLevel.on_hand,
                                               InventoryLevel.reserved).order_by(InventoryLevel.id)).all()
-    return [tuple(level) for level in levels], len(ledger_rows(app)), daily_sales(app)
+    return [tuple(level) for level in levels], len(ledger_rows(app)), sales_figures(app)
 
 
 def assert_failed_and_changed_nothing(app, acme, before, body):

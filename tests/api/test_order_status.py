@@ -10,6 +10,7 @@ from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from app.orders.models import Order, OrderReservation
+from tests.api.alerting import stored_alert_inputs_stay_current  # noqa: F401  (autouse: stored sales figures)
 from tests.factories import lines, make_bundle, make_product, make_warehouse
 
 MISSING = 999_999

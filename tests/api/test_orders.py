@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.inventory.models import StockMovement
 from app.orders.models import Order, OrderLine, OrderReservation
+from tests.api.alerting import stored_alert_inputs_stay_current  # noqa: F401  (autouse: stored sales figures)
 from tests.factories import lines, make_bundle, make_product, make_warehouse
 
 MISSING = 999_999

@@ -10,7 +10,9 @@ checked against the API and the database:
 - per level, on_hand = Σ ledger quantity_change, and the newest row's on_hand_after is on_hand;
 - on_hand ≥ 0 and 0 ≤ reserved ≤ on_hand;
 - reserved = Σ reservations of pending orders (in the database, and in the model);
-- units in the daily_sales rollup = units sold.
+- units in the daily_sales rollup = units sold, and every stored sales figure (a rollup row's
+  running total, a level's units sold and latest sale day) is what the ledger gives; sales are
+  dated now or days back, so they land before and after each other.
 
 The database is not wiped between hypothesis examples, so every example registers its own company.
 """
@@ -26,6 +28,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from app.extensions import db
 from app.inventory.models import DailySale
 from app.orders.models import Order, OrderReservation
+from tests.api.alerting import ago, stale_sales_figures
 from tests.conftest import PASSWORD, unique_email
 
 SETTINGS = settings(
@@ -39,6 +42,7 @@ STOCKED = st.integers(0, 1)  # index of a stocked product
 ANY_PRODUCT = st.integers(0, 2)  # 2 is the bundle
 WAREHOUSE = st.integers(0, 1)
 BUNDLE_RECIPE = (1, 2)  # units of stocked product 0 and 1 per bundle
+DAYS_BACK = st.sampled_from([None, 0, 1, 2, 5])  # a sale's occurred_at: now, or that many days back
 
 
 def machine_for(app):
@@ -127,10 +131,12 @@ def machine_for(app):
             self.on_hand[key] += quantity
             self.assert_levels_in(answer)
 
-        @rule(p=ANY_PRODUCT, w=WAREHOUSE, quantity=st.integers(1, 8))
-        def sale(self, p, w, quantity):
+        @rule(p=ANY_PRODUCT, w=WAREHOUSE, quantity=st.integers(1, 8), days_back=DAYS_BACK)
+        def sale(self, p, w, quantity, days_back):
             product_id, warehouse_id = self.products[p], self.warehouses[w]
             body = {"type": "sale", "product_id": product_id, "warehouse_id": warehouse_id, "quantity": quantity}
+            if days_back is not None:
+                body["occurred_at"] = ago(days_back)
             units = self.units_of(product_id, quantity)
             short = self.shortages(warehouse_id, units)
             response = self.movement(body)
@@ -343,6 +349,7 @@ def machine_for(app):
                     model_pending.update({(p, state["warehouse"]): n for p, n in state["holds"].items()})
             assert +model_pending == +self.reserved
             assert +sold == +self.sold, (sold, self.sold)
+            assert not (stale := stale_sales_figures(app, self.company_id)), stale
             assert statuses == {order_id: state["status"] for order_id, state in self.order_state.items()}
 
     return StockMachine
