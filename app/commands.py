@@ -17,6 +17,7 @@ from app.extensions import db
 from app.common.time import utcnow
 from app.idempotency.service import purge_expired
 from app.companies.models import Company
+from app.inventory import ledger
 from app.inventory.models import InventoryLevel
 from app.inventory.movements import record_movement
 from app.inventory.service import refresh_alert_thresholds
@@ -129,6 +130,21 @@ def register_commands(app: Flask) -> None:
             db.session.commit()
         levels = db.session.scalar(sa.select(sa.func.count()).select_from(InventoryLevel))
         click.echo(f"Recomputed the alert thresholds of {levels} levels in {len(companies)} companies.")
+
+    @app.cli.command("refresh-sales-totals")
+    def refresh_sales_totals_command():
+        """Recompute every level's sales totals and the running totals of its daily sales from the daily
+        units, a thousand levels per transaction (after a rolling upgrade from a release without them,
+        whose replicas recorded sales without keeping them)."""
+        after = levels = 0
+        while level_ids := db.session.scalars(
+            sa.select(InventoryLevel.id).where(InventoryLevel.id > after).order_by(InventoryLevel.id).limit(1000)
+            .with_for_update()  # in id order, as every stock change locks levels
+        ).all():
+            ledger.recount_sales(level_ids)
+            db.session.commit()
+            after, levels = level_ids[-1], levels + len(level_ids)
+        click.echo(f"Recomputed the sales totals of {levels} levels.")
 
     @app.cli.command("seed-scale")
     @click.option("--products", default=20_000, show_default=True, help="Products in the company.")

@@ -97,6 +97,35 @@ def count_sale(level: InventoryLevel, day: dt.date, units: int) -> None:
     level.last_sold_on = max(day, level.last_sold_on or day)
 
 
+def recount_sales(level_ids: list[int]) -> None:
+    """Recompute what count_sale keeps, from the rollup's daily units, for these levels (the caller
+    has locked them): each rollup row's running total, each level's units sold and latest sale day."""
+    rollup, level = DailySale.__table__, InventoryLevel.__table__
+    of_level = sa.and_(rollup.c.company_id == level.c.company_id, rollup.c.product_id == level.c.product_id,
+                       rollup.c.warehouse_id == level.c.warehouse_id)
+    running = (
+        sa.select(rollup.c.company_id, rollup.c.product_id, rollup.c.warehouse_id, rollup.c.day,
+                  sa.func.sum(rollup.c.units).over(
+                      partition_by=(rollup.c.company_id, rollup.c.product_id, rollup.c.warehouse_id),
+                      order_by=rollup.c.day).label("to_date"))
+        .join(level, of_level)
+        .where(level.c.id.in_(level_ids))
+        .subquery()
+    )
+    db.session.execute(
+        sa.update(rollup)
+        .where(*(rollup.c[key] == running.c[key] for key in ("company_id", "product_id", "warehouse_id", "day")))
+        .values(units_to_date=running.c.to_date)
+    )
+    sold = sa.select(rollup.c.units).where(of_level)
+    db.session.execute(
+        sa.update(level).where(level.c.id.in_(level_ids)).values(
+            units_sold=sa.func.coalesce(sold.with_only_columns(sa.func.sum(rollup.c.units)).scalar_subquery(), 0),
+            last_sold_on=sold.with_only_columns(sa.func.max(rollup.c.day)).scalar_subquery(),
+        )
+    )
+
+
 def _upsert(table: sa.Table, rows: list[dict], *, keep_existing: bool = False, add: dict[str, str] | None = None) -> None:
     """INSERT rows; on a duplicate key either keep the existing row or, for each `column: value_of` in
     `add`, add the new row's `value_of` to the existing row's `column`."""

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from app.commands import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PRODUCTS, DEMO_SALES
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
-from app.inventory.models import InventoryLevel
-from tests.api.alerting import alerted, sell, stale_alert_thresholds
+from app.inventory.models import DailySale, InventoryLevel
+from tests.api.alerting import alerted, sell, stale_alert_thresholds, stale_sales_figures
 from tests.factories import make_product, make_warehouse
 
 
@@ -91,3 +91,25 @@ def test_refreshing_alert_thresholds_repairs_levels_written_without_one(app, run
 
     assert result.exit_code == 0 and "of 1 levels in 1 companies" in result.output
     assert stale_alert_thresholds(app) == [] and alerted(acme) == [(clock, main)]
+
+
+def test_refreshing_sales_totals_repairs_sales_recorded_without_them(app, runner, acme):
+    """As after a rolling upgrade, when replicas of the previous release recorded sales in the daily
+    units alone: the command recomputes every running total and level total, and the alerts follow."""
+    main = make_warehouse(acme)
+    clock = make_product(acme, "RETRO-CLOCK", {main: 12})
+    pen = make_product(acme, "PEN", {main: 30})
+    for product, quantity, days_back in ((clock, 1, 40), (clock, 2, 3), (pen, 25, 2)):
+        sell(acme, product, main, quantity, days_ago=days_back)
+    assert alerted(acme) == [(pen, main), (clock, main)]
+    with app.app_context():  # what a replica of the previous release leaves behind
+        db.session.execute(sa.update(DailySale).values(units_to_date=0))
+        db.session.execute(sa.update(InventoryLevel).values(units_sold=0, last_sold_on=None))
+        db.session.commit()
+    assert alerted(acme) == [] and stale_sales_figures(app)
+
+    result = runner.invoke(args=["refresh-sales-totals"])
+
+    assert result.exit_code == 0 and "of 2 levels" in result.output
+    assert stale_sales_figures(app) == [] and alerted(acme) == [(pen, main), (clock, main)]
+
