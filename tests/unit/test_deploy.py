@@ -1,6 +1,8 @@
 """Docker Compose and the image, read against what the README and the tests run."""
 
+import gc
 import re
+import runpy
 from pathlib import Path
 
 import yaml
@@ -66,3 +68,12 @@ def test_the_image_command_is_the_one_the_readme_documents():
 
 def test_the_image_installs_the_pinned_requirements():
     assert "pip install -r requirements.txt" in _dockerfile()
+
+
+def test_gunicorn_freezes_the_loaded_app_out_of_the_garbage_collector(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # else reading the file makes one
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    settings["post_worker_init"](worker=None)
+    assert frozen == [True]
