@@ -1,8 +1,8 @@
 """Low-stock alerts: levels at or below their effective threshold that sold recently, with whom to reorder from.
 
-Reads only the company's levels at or below their stored alert threshold, through an index, and
-their `daily_sales` rollup: the cost follows the number of low levels and their rollup rows, never
-the length of the ledger.
+Reads only the company's levels at or below their stored alert threshold that sold in the window,
+through an index, and one `daily_sales` row for each that is not out of stock: the cost follows
+the number of low levels and the days in the window, never the length of the sales history.
 """
 
 import datetime as dt
@@ -81,55 +81,65 @@ def _whole_division(dividend, divisor):
     return dividend.op(operator, return_type=sa.Integer)(divisor)
 
 
-def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None) -> sa.Select:
-    """(level id, threshold, units sold) of every alert, most urgent first, with the count of all on each row.
+def _sold_since(level, start: dt.date):
+    """Units a level (columns of inventory_levels) sold from `start` on: all it ever sold, less the
+    running total of its last rollup row before `start`. Its rollup is read back from its newest row
+    to that one: the window's days, whatever the length of its history."""
+    rollup = DailySale.__table__
+    before = (
+        sa.select(rollup.c.units_to_date)
+        .where(rollup.c.company_id == level.company_id, rollup.c.product_id == level.product_id,
+               rollup.c.warehouse_id == level.warehouse_id, rollup.c.day < start)
+        .order_by(rollup.c.day.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return level.units_sold - sa.func.coalesce(before, 0)
 
-    The index on (company, is_low, product, warehouse, available stock, alert threshold) yields
-    exactly the levels at or below their threshold, in (product, warehouse) order, without reading
-    the levels or joining their products or warehouses. The rollup is read for those levels only,
-    and their sales are summed as they stream by; only the alerts are then sorted.
+
+def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None) -> sa.Select:
+    """(level id, threshold) of every alert, most urgent first, with the count of all on each row.
+
+    The index on (company, is_low, last sale day, …) yields exactly the levels at or below their
+    threshold that sold in the window, with all that ranking them needs, without reading the levels
+    or joining their products or warehouses. A stock-out ranks first whatever it sold; only the
+    others need their units sold in the window, from one rollup row each.
     """
-    level, rollup = InventoryLevel.__table__, DailySale.__table__
-    sales = (
+    level = InventoryLevel.__table__
+    start = window_start(days)
+    candidates = (
         sa.select(level.c.id, level.c.product_id, level.c.warehouse_id, level.c.available_stock,
-                  level.c.alert_threshold, sa.func.sum(rollup.c.units).label("units_sold"))
-        # The levels drive the join, in the index's order.
-        .prefix_with("STRAIGHT_JOIN", dialect="mysql")
-        .select_from(level)
-        .join(rollup, sa.and_(
-            rollup.c.company_id == level.c.company_id,
-            rollup.c.product_id == level.c.product_id,
-            rollup.c.warehouse_id == level.c.warehouse_id,
-            rollup.c.day >= window_start(days),
-        ))
-        .where(level.c.company_id == company.id, level.c.is_low == sa.true())
-        .group_by(level.c.product_id, level.c.warehouse_id)
+                  level.c.alert_threshold,
+                  sa.case((level.c.available_stock > 0, _sold_since(level.c, start))).label("units_sold"))
+        .where(level.c.company_id == company.id, level.c.is_low == sa.true(), level.c.last_sold_on >= start)
     )
     if warehouse_id is not None:
-        sales = sales.where(level.c.warehouse_id == warehouse_id)
+        candidates = candidates.where(level.c.warehouse_id == warehouse_id)
     if product_type_id is not None:
-        sales = sales.where(level.c.product_id.in_(
+        candidates = candidates.where(level.c.product_id.in_(
             sa.select(Product.id).where(Product.company_id == company.id, Product.product_type_id == product_type_id)))
     if supplier_id is not None:
-        sales = sales.where(_reorder_supplier_id(level.c.product_id) == supplier_id)
-    sales = sales.subquery()
-    current, threshold, units_sold = sales.c.available_stock, sales.c.alert_threshold, sales.c.units_sold
-    return sa.select(sales.c.id, threshold, units_sold, sa.func.count().over()).order_by(
+        candidates = candidates.where(_reorder_supplier_id(level.c.product_id) == supplier_id)
+    candidates = candidates.subquery()
+    current, threshold, units_sold = candidates.c.available_stock, candidates.c.alert_threshold, candidates.c.units_sold
+    return sa.select(candidates.c.id, threshold, sa.func.count().over()).order_by(
         sa.case((current <= 0, 0), else_=_whole_division(current * days, units_sold)),
         sa.case((threshold == 0, 0), else_=_whole_division(current * DIGIT, threshold)),
         sa.case((threshold == 0, 0), else_=_whole_division((current * DIGIT) % threshold * DIGIT, threshold)),
-        sales.c.product_id,
-        sales.c.warehouse_id,
+        candidates.c.product_id,
+        candidates.c.warehouse_id,
     )
 
 
-def _shown(level_ids: list[int]) -> dict[int, tuple]:
+def _shown(level_ids: list[int], start: dt.date) -> dict[int, tuple]:
     """What an alert shows of each of these levels, by level id: the level, its product and warehouse,
-    then its product's reorder supplier and the terms of their link (all None without one)."""
+    its units sold from `start` on, then its product's reorder supplier and the terms of their link
+    (all None without one)."""
     link = ProductSupplier
     rows = db.session.execute(
         sa.select(InventoryLevel.id, InventoryLevel.product_id, Product.name, Product.sku, InventoryLevel.warehouse_id,
                   Warehouse.name, InventoryLevel.on_hand, InventoryLevel.reserved,
+                  _sold_since(InventoryLevel.__table__.c, start),
                   Supplier.id, Supplier.name, Supplier.contact_email,
                   sa.func.coalesce(link.lead_time_days, Supplier.lead_time_days), link.min_order_qty)
         .join(Product, Product.id == InventoryLevel.product_id)
@@ -142,8 +152,8 @@ def _shown(level_ids: list[int]) -> dict[int, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
-def _alert(shown: tuple, threshold: int, units_sold: int, days: int) -> Alert:
-    *level, supplier_id, name, contact_email, lead_time_days, min_order_qty = shown
+def _alert(shown: tuple, threshold: int, days: int) -> Alert:
+    *level, units_sold, supplier_id, name, contact_email, lead_time_days, min_order_qty = shown
     supplier = None if supplier_id is None else {
         "id": supplier_id, "name": name, "contact_email": contact_email, "lead_time_days": lead_time_days,
         "min_order_qty": min_order_qty,
@@ -161,7 +171,7 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
         total = rows[0][-1]
     else:  # past the last page: count on its own
         total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.order_by(None).subquery()))
-    shown = _shown([row[0] for row in rows])
-    alerts = [_alert(shown[level_id], threshold, units_sold, days) for level_id, threshold, units_sold, _total in rows]
+    shown = _shown([row[0] for row in rows], window_start(days))
+    alerts = [_alert(shown[level_id], threshold, days) for level_id, threshold, _total in rows]
     return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,
             "window_start": window_start(days)}

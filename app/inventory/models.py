@@ -30,7 +30,8 @@ class InventoryLevel(db.Model):
     alert_threshold: so.Mapped[int | None]
     # Its sales, kept by ledger.count_sale with every sale: all units it ever sold and the day of its
     # latest sale. With daily_sales.units_to_date they give the units sold since any day from one
-    # rollup row, so that the alerts read the same few rows however long the history.
+    # rollup row, so that the alerts read the rollup back to the window's start only, however long
+    # the history.
     units_sold: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
     last_sold_on: so.Mapped[dt.date | None]
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
