@@ -1,8 +1,9 @@
 """Low-stock alerts: levels at or below their effective threshold that sold recently, with whom to reorder from.
 
 Reads only the company's levels at or below their stored alert threshold that sold in the window,
-through an index, and one `daily_sales` row for each that is not out of stock: the cost follows
-the number of low levels and the days in the window, never the length of the sales history.
+through an index; stock-outs rank first without their sales, and a page past them reads one
+`daily_sales` row for each alert still in stock. The cost follows the number of alerts and the
+days in the window, never the length of the sales history.
 """
 
 import datetime as dt
@@ -97,38 +98,78 @@ def _sold_since(level, start: dt.date):
     return level.units_sold - sa.func.coalesce(before, 0)
 
 
-def _ranked(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None) -> sa.Select:
-    """(level id, threshold) of every alert, most urgent first, with the count of all on each row.
+# Every read of the alerts goes through this index. MariaDB would otherwise read the stock-outs in
+# (product, warehouse) order through the unique key of all companies' levels, hoping to meet
+# enough of them early, and read every row of the table when it does not.
+LOW_LEVELS = "FORCE INDEX (ix_inventory_levels_low)"
 
-    The index on (company, is_low, last sale day, …) yields exactly the levels at or below their
-    threshold that sold in the window, with all that ranking them needs, without reading the levels
-    or joining their products or warehouses. A stock-out ranks first whatever it sold; only the
-    others need their units sold in the window, from one rollup row each.
+
+def _alerting(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None) -> list:
+    """Where a level alerts: at or below its threshold, sold in the window, and matching the filters.
+
+    The index on (company, is_low, last sale day, …) holds exactly those levels as one range, with
+    all that counting and ranking them needs, so neither reads the levels themselves nor joins their
+    products or warehouses.
     """
     level = InventoryLevel.__table__
-    start = window_start(days)
-    candidates = (
-        sa.select(level.c.id, level.c.product_id, level.c.warehouse_id, level.c.available_stock,
-                  level.c.alert_threshold,
-                  sa.case((level.c.available_stock > 0, _sold_since(level.c, start))).label("units_sold"))
-        .where(level.c.company_id == company.id, level.c.is_low == sa.true(), level.c.last_sold_on >= start)
-    )
+    where = [level.c.company_id == company.id, level.c.is_low == sa.true(), level.c.last_sold_on >= window_start(days)]
     if warehouse_id is not None:
-        candidates = candidates.where(level.c.warehouse_id == warehouse_id)
+        where.append(level.c.warehouse_id == warehouse_id)
     if product_type_id is not None:
-        candidates = candidates.where(level.c.product_id.in_(
+        where.append(level.c.product_id.in_(
             sa.select(Product.id).where(Product.company_id == company.id, Product.product_type_id == product_type_id)))
     if supplier_id is not None:
-        candidates = candidates.where(_reorder_supplier_id(level.c.product_id) == supplier_id)
-    candidates = candidates.subquery()
-    current, threshold, units_sold = candidates.c.available_stock, candidates.c.alert_threshold, candidates.c.units_sold
-    return sa.select(candidates.c.id, threshold, sa.func.count().over()).order_by(
-        sa.case((current <= 0, 0), else_=_whole_division(current * days, units_sold)),
-        sa.case((threshold == 0, 0), else_=_whole_division(current * DIGIT, threshold)),
-        sa.case((threshold == 0, 0), else_=_whole_division((current * DIGIT) % threshold * DIGIT, threshold)),
-        candidates.c.product_id,
-        candidates.c.warehouse_id,
+        where.append(_reorder_supplier_id(level.c.product_id) == supplier_id)
+    return where
+
+
+def _stock_outs(alerting: list) -> sa.Select:
+    """(level id, threshold) of the stock-outs among the alerts, in their order: 0 days left and 0 % of
+    their threshold, so by product and warehouse. Ranking them needs no sales."""
+    level = InventoryLevel.__table__
+    return (sa.select(level.c.id, level.c.alert_threshold).where(*alerting, level.c.available_stock <= 0)
+            .order_by(level.c.product_id, level.c.warehouse_id).with_hint(level, LOW_LEVELS, "mysql"))
+
+
+def _in_stock(alerting: list, days: int) -> sa.Select:
+    """(level id, threshold) of the alerts still in stock, by days left, then share of threshold
+    (compared exactly, in integer arithmetic: threshold ≥ current > 0 here), product and warehouse.
+    Only these need their units sold in the window, from one rollup row each."""
+    level = InventoryLevel.__table__
+    alerts = (
+        sa.select(level.c.id, level.c.product_id, level.c.warehouse_id, level.c.available_stock,
+                  level.c.alert_threshold, _sold_since(level.c, window_start(days)).label("units_sold"))
+        .where(*alerting, level.c.available_stock > 0)
+        .with_hint(level, LOW_LEVELS, "mysql")
+        .subquery()
     )
+    current, threshold = alerts.c.available_stock, alerts.c.alert_threshold
+    return sa.select(alerts.c.id, threshold).order_by(
+        _whole_division(current * days, alerts.c.units_sold),
+        _whole_division(current * DIGIT, threshold),
+        _whole_division((current * DIGIT) % threshold * DIGIT, threshold),
+        alerts.c.product_id,
+        alerts.c.warehouse_id,
+    )
+
+
+def _page(alerting: list, days: int, offset: int, limit: int) -> tuple[list[tuple[int, int]], int]:
+    """(level id, threshold) of the alerts from `offset` on, most urgent first, and the count of all.
+
+    Stock-outs come first, so a page among them reads no sales at all; the alerts still in stock
+    are ranked only for a page that reaches them.
+    """
+    stock_out = InventoryLevel.__table__.c.available_stock <= 0
+    stock_outs, total = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(sa.case((stock_out, 1), else_=0)), 0), sa.func.count())
+        .where(*alerting).with_hint(InventoryLevel.__table__, LOW_LEVELS, "mysql")
+    ).one()
+    rows = db.session.execute(_stock_outs(alerting).offset(offset).limit(limit)).all() if offset < stock_outs else []
+    if len(rows) < limit and offset + len(rows) < total:
+        rows += db.session.execute(
+            _in_stock(alerting, days).offset(max(0, offset - stock_outs)).limit(limit - len(rows))
+        ).all()
+    return rows, total
 
 
 def _shown(level_ids: list[int], start: dt.date) -> dict[int, tuple]:
@@ -165,13 +206,8 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
                      **filters) -> dict:
     company = get_company(caller_company_id, company_id)
     days = days or company.recent_sales_days
-    ranked = _ranked(company, days, **filters)
-    rows = db.session.execute(ranked.limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        total = rows[0][-1]
-    else:  # past the last page: count on its own
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.order_by(None).subquery()))
-    shown = _shown([row[0] for row in rows], window_start(days))
-    alerts = [_alert(shown[level_id], threshold, days) for level_id, threshold, _total in rows]
+    rows, total = _page(_alerting(company, days, **filters), days, (page - 1) * per_page, per_page)
+    shown = _shown([level_id for level_id, _threshold in rows], window_start(days))
+    alerts = [_alert(shown[level_id], threshold, days) for level_id, threshold in rows]
     return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,
             "window_start": window_start(days)}

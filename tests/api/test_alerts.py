@@ -345,6 +345,23 @@ def test_a_page_past_the_end_is_empty_with_the_right_total(acme, three_alerts):
     assert (body["alerts"], body["total_alerts"], body["page"]) == ([], 3, 3)
 
 
+def test_pages_run_through_the_stock_outs_then_the_alerts_still_in_stock(acme, main):
+    """Stock-outs rank first, by product; the rest by days left. Pages cross from one to the other."""
+    slow = at_threshold(acme, "SLOW", main)  # 10 left, sold 2: 150 days
+    first_empty = make_product(acme, "FIRST-EMPTY", {main: 3})
+    fast = make_product(acme, "FAST", {main: 15})
+    second_empty = make_product(acme, "SECOND-EMPTY", {main: 1})
+    for product, quantity in ((first_empty, 3), (fast, 10), (second_empty, 1)):  # fast: 5 left, 15 days
+        sell(acme, product, main, quantity)
+    ranked = [first_empty, second_empty, fast, slow]
+
+    for per_page in (1, 2, 3):
+        pages = [low_stock(acme, page=page, per_page=per_page) for page in range(1, 6)]
+        assert {body["total_alerts"] for body in pages} == {4}
+        assert [[a["product_id"] for a in body["alerts"]] for body in pages] == [
+            ranked[start:start + per_page] for start in range(0, 5 * per_page, per_page)]
+
+
 # Bad requests and access
 
 

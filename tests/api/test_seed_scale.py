@@ -94,3 +94,19 @@ def test_alerts_from_the_rollup_equal_alerts_computed_from_every_raw_sale(app, c
     assert body["total_alerts"] == len(expected)
     assert [(a["product_id"], a["warehouse_id"], a["current_stock"], a["threshold"], a["units_sold"],
              a["days_until_stockout"]) for a in body["alerts"]] == expected
+
+
+def test_pages_of_alerts_equal_the_alerts_computed_from_every_raw_sale(app, client, scale):
+    """Small pages, across the stock-outs (ranked without sales) into the alerts still in stock."""
+    _, headers, company_id = scale
+    with app.app_context():
+        expected = _alerts_from_the_raw_ledger(company_id, 14)
+    assert {current > 0 for _p, _w, current, *_ in expected} == {True, False}, "both kinds should alert"
+    paged, page = [], 1
+    while alerts := client.get(f"/api/companies/{company_id}/alerts/low-stock?days=14&per_page=7&page={page}",
+                               headers=headers).json["alerts"]:
+        paged += [(a["product_id"], a["warehouse_id"], a["current_stock"], a["threshold"], a["units_sold"],
+                   a["days_until_stockout"]) for a in alerts]
+        page += 1
+    assert paged == expected
+
