@@ -160,10 +160,10 @@ def _page(alerting: list, days: int, offset: int, limit: int) -> tuple[list[tupl
     are ranked only for a page that reaches them.
     """
     stock_out = InventoryLevel.__table__.c.available_stock <= 0
-    stock_outs, total = db.session.execute(
+    stock_outs, total = map(int, db.session.execute(  # MySQL sums to a decimal
         sa.select(sa.func.coalesce(sa.func.sum(sa.case((stock_out, 1), else_=0)), 0), sa.func.count())
         .where(*alerting).with_hint(InventoryLevel.__table__, LOW_LEVELS, "mysql")
-    ).one()
+    ).one())
     rows = db.session.execute(_stock_outs(alerting).offset(offset).limit(limit)).all() if offset < stock_outs else []
     if len(rows) < limit and offset + len(rows) < total:
         rows += db.session.execute(
