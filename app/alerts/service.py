@@ -89,8 +89,7 @@ def _sold_since(level, start: dt.date):
     rollup = DailySale.__table__
     before = (
         sa.select(rollup.c.units_to_date)
-        .where(rollup.c.company_id == level.company_id, rollup.c.product_id == level.product_id,
-               rollup.c.warehouse_id == level.warehouse_id, rollup.c.day < start)
+        .where(DailySale.of_level(level), rollup.c.day < start)
         .order_by(rollup.c.day.desc())
         .limit(1)
         .scalar_subquery()

@@ -44,15 +44,14 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
     and the error must reach the retry as the deadlock it is. New levels get higher ids than every
     existing one, so locking them after the existing ones keeps the ascending order.
     """
+    keys = sorted(set(keys))
     rows = [
         {"company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id,
          "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
-        for product_id, warehouse_id in sorted(set(keys))
+        for product_id, warehouse_id in keys
     ]
     _upsert(InventoryLevel.__table__, rows, keep_existing=True)
-    refresh_alert_thresholds(
-        company_id, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sorted(set(keys)))
-    )
+    refresh_alert_thresholds(company_id, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(keys))
     return lock_levels(company_id, keys)
 
 
@@ -77,17 +76,15 @@ def count_sale(level: InventoryLevel, day: dt.date, units: int) -> None:
     last rollup row: one upsert. One dated earlier (a back-dated sale) also adds its units to the
     running total of every later row of the level.
     """
-    rollup = DailySale.__table__
-    of_level = (rollup.c.company_id == level.company_id, rollup.c.product_id == level.product_id,
-                rollup.c.warehouse_id == level.warehouse_id)
+    rollup, of_level = DailySale.__table__, DailySale.of_level(level)
     if level.last_sold_on is None or day >= level.last_sold_on:
         to_date = level.units_sold + units
     else:
         to_date = units + (db.session.scalar(
-            sa.select(rollup.c.units_to_date).where(*of_level, rollup.c.day < day).order_by(rollup.c.day.desc()).limit(1)
+            sa.select(rollup.c.units_to_date).where(of_level, rollup.c.day < day).order_by(rollup.c.day.desc()).limit(1)
         ) or 0)
         db.session.execute(
-            sa.update(rollup).where(*of_level, rollup.c.day > day).values(units_to_date=rollup.c.units_to_date + units)
+            sa.update(rollup).where(of_level, rollup.c.day > day).values(units_to_date=rollup.c.units_to_date + units)
         )
     values = {"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
               "day": day, "units": units, "units_to_date": to_date}
@@ -101,8 +98,7 @@ def recount_sales(level_ids: list[int]) -> None:
     """Recompute what count_sale keeps, from the rollup's daily units, for these levels (the caller
     has locked them): each rollup row's running total, each level's units sold and latest sale day."""
     rollup, level = DailySale.__table__, InventoryLevel.__table__
-    of_level = sa.and_(rollup.c.company_id == level.c.company_id, rollup.c.product_id == level.c.product_id,
-                       rollup.c.warehouse_id == level.c.warehouse_id)
+    of_level = DailySale.of_level(level.c)
     running = (
         sa.select(rollup.c.company_id, rollup.c.product_id, rollup.c.warehouse_id, rollup.c.day,
                   sa.func.sum(rollup.c.units).over(

@@ -113,3 +113,10 @@ class DailySale(db.Model):
     units: so.Mapped[int]
     # The level's units sold up to and including this day: its running total.
     units_to_date: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default="0")
+
+    @staticmethod
+    def of_level(level) -> sa.ColumnElement[bool]:
+        """The rollup rows of a level: of an InventoryLevel, or of inventory_levels columns to correlate with."""
+        rollup = DailySale.__table__.c
+        return sa.and_(rollup.company_id == level.company_id, rollup.product_id == level.product_id,
+                       rollup.warehouse_id == level.warehouse_id)
