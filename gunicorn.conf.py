@@ -1,10 +1,14 @@
 """gunicorn settings, read from the environment so Docker, CI and `make run` share them."""
 
 import gc
+import json
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
+
+from gunicorn import util
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -51,3 +55,23 @@ def child_exit(server, worker):
 def on_exit(server):
     if os.environ.get("STOCKFLOW_TEMPORARY_METRICS_DIR") == os.environ["PROMETHEUS_MULTIPROC_DIR"]:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def write_json_error(sock, status_int, reason, mesg):
+    """Answer a request gunicorn refuses before the app runs, in the API's JSON error shape.
+
+    gunicorn itself answers what it cannot parse or what passes its limits: a NUL or other bad byte
+    in a header (400), a request line over limit_request_line, 4 KB (414), more headers or a larger
+    one than limit_request_fields / limit_request_field_size allow, 100 and 8 KB (431). Its own
+    answer is an HTML page; this one is JSON, as the API promises for every response.
+    """
+    slug = "internal_error" if status_int == 500 else reason.lower().replace(" ", "_").replace("-", "_")
+    body = json.dumps({"code": status_int, "status": reason, "error": slug, "message": mesg or reason}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nX-Request-ID: {uuid.uuid4().hex}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# gunicorn writes every such answer through util.write_error (pinned gunicorn;
+# tests/e2e/test_errors.py sends each kind of request to a real server).
+util.write_error = write_json_error

@@ -89,4 +89,11 @@ then send `Authorization: Bearer <token>`. Errors are JSON:
 Unknown fields in a request body are refused with 422 so that typos do not pass silently.
 Lists take `page` (≥ 1) and `per_page` (1–200, default 50) and answer
 `{"items", "page", "per_page", "total"}`.
+
+Bodies: JSON nested deeper than 32 levels → 400 `malformed_json`; a lone UTF-16 surrogate in any
+string or key → 422 naming where it sits; an integer of more than 40 digits → 422 `Out of range.`;
+a timestamp outside the years 1–9999 once in UTC → 422. Money is a JSON number or a plain decimal
+string in ASCII digits (no exponent, no separators); `"-0"` is `"0.00"`. Names are unique per
+company case-insensitively (full case folding) with accents significant, on every database.
+Idempotency keys are exact byte strings.
 """

@@ -32,6 +32,13 @@ class ValidationFailed(DomainError):
     status_code, slug, default_message = 422, "validation_error", "The request is invalid"
 
 
+class MalformedJson(DomainError):
+    status_code, slug, default_message = 400, "malformed_json", "The request body is not valid JSON"
+
+    def __init__(self, message: str | None = None, errors: dict | None = None, **details):
+        super().__init__(message, errors or {"body": ["Invalid JSON."]}, **details)
+
+
 class Unauthorized(DomainError):
     status_code, slug, default_message = 401, "unauthorized", "A valid bearer token is required"
 
@@ -82,6 +89,10 @@ class InvalidTransition(Conflict):
 
 class BundleCycle(ValidationFailed):
     slug, default_message = "bundle_cycle", "A bundle cannot contain itself, directly or through other bundles"
+
+
+class BundleTooDeep(ValidationFailed):
+    slug, default_message = "bundle_too_deep", "Bundles nest at most 10 levels deep"
 
 
 class LastAdmin(Conflict):
@@ -154,10 +165,7 @@ def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     errors = _flatten_webargs_messages(data["messages"]) if "messages" in data else None
     headers = dict(data.get("headers") or {})
-    if status == 400 and errors and "json" in errors:
-        slug, message = "malformed_json", "The request body is not valid JSON"
-        errors = {"body": ["Invalid JSON."]}
-    elif status == 422:
+    if status == 422:
         message = "The request is invalid: see errors for each field"
     elif status == 404:
         message = "The resource does not exist"

@@ -6,6 +6,7 @@ import enum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.common.models import exact_string
 from app.common.time import utcnow
 from app.companies.models import Company
 from app.extensions import db
@@ -25,8 +26,9 @@ class User(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"), index=True)
-    # Stored lower-cased, so the unique constraint is case-insensitive on every database.
-    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    # Stored lower-cased and compared exactly, so the unique constraint is case-insensitive and
+    # accent-sensitive on every database.
+    email: so.Mapped[str] = so.mapped_column(exact_string(254), unique=True)
     name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     role: so.Mapped[str] = so.mapped_column(sa.String(16))

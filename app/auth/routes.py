@@ -111,8 +111,12 @@ class UserItem(MethodView):
     @users_blp.alt_response(404, schema=ErrorSchema, description="No such user in your company")
     @users_blp.alt_response(409, schema=ErrorSchema, description="last_admin: the company would have no active admin")
     def patch(self, data, user_id):
-        """Change a user's name, role, password or active flag (deactivating revokes their tokens)"""
-        return service.update_user(current_company_id(), user_id, data)
+        """Change a user's name, role, password or active flag
+
+        Deactivating a user revokes all their tokens; a new password revokes all of them but the
+        token making this request.
+        """
+        return service.update_user(current_company_id(), user_id, data, g.current_token.id)
 
     @users_blp.auth_required(Role.admin)
     @users_blp.response(204)

@@ -80,11 +80,17 @@ def create_user(company_id: int, email: str, password: str, role: str, name: str
     return user
 
 
-def update_user(company_id: int, user_id: int, changes: dict) -> User:
-    """Change a user's name, role, status or password; the company keeps an active admin."""
+def update_user(company_id: int, user_id: int, changes: dict, calling_token_id: int | None = None) -> User:
+    """Change a user's name, role, status or password; the company keeps an active admin.
+
+    A new password revokes the user's tokens, as a password change should: whoever held one with
+    the old password holds nothing now. The token making the request is spared (an admin changing
+    their own password stays signed in). Deactivating revokes them all.
+    """
     user = get_owned(User, company_id, user_id, for_update=True)
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
+        _revoke_all(user, sparing=calling_token_id)
     for field, value in changes.items():
         setattr(user, field, value)
     if not user.is_active:
@@ -99,10 +105,11 @@ def deactivate_user(company_id: int, user_id: int) -> None:
     update_user(company_id, user_id, {"is_active": False})
 
 
-def _revoke_all(user: User) -> None:
-    db.session.execute(
-        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
-    )
+def _revoke_all(user: User, sparing: int | None = None) -> None:
+    tokens = sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if sparing is not None:
+        tokens = tokens.where(ApiToken.id != sparing)
+    db.session.execute(tokens.values(revoked_at=utcnow()))
 
 
 def _ensure_an_active_admin(company_id: int) -> None:

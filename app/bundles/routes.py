@@ -33,9 +33,12 @@ class Bundles(MethodView):
     def post(self, data):
         """Create a bundle and its components in one transaction
 
-        Components are products of your company (bundles allowed), each listed once with a
-        quantity ≥ 1. Availability per warehouse = min over components of
-        ⌊component available / quantity⌋, recursively through nested bundles.
+        Components are active products of your company (bundles allowed), each listed once with a
+        quantity ≥ 1. Bundles nest at most 10 levels deep (a bundle of plain products is level 1):
+        deeper → 422 `bundle_too_deep`. Availability per warehouse = min over components of
+        ⌊component available / quantity⌋, through nested bundles; 0 everywhere while any part
+        (component or nested bundle) is archived, and such a bundle cannot be sold or ordered
+        (409 `in_use`).
         """
         return service.create_bundle(current_company_id(), **data)
 
@@ -57,5 +60,9 @@ class BundleComponents(MethodView):
     @blp.response(200, BundleSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such bundle in your company")
     def put(self, data, bundle_id):
-        """Replace the bundle's components; a cycle (also through other bundles) → 422 bundle_cycle"""
+        """Replace the bundle's components
+
+        A cycle (also through other bundles) → 422 `bundle_cycle`; nesting this bundle, or any bundle
+        containing it, deeper than 10 levels → 422 `bundle_too_deep`. Nothing changes on a refusal.
+        """
         return service.replace_components(current_company_id(), bundle_id, data["components"])

@@ -10,7 +10,7 @@ from app.common.pagination import paginate
 from app.common.tenancy import scoped
 from app.common.transaction import commit
 from app.companies.models import Company
-from app.errors import BundleCycle, NotFound, ValidationFailed
+from app.errors import BundleCycle, BundleTooDeep, InUse, NotFound, ValidationFailed
 from app.extensions import db
 from app.inventory.models import InventoryLevel
 from app.products.models import Product
@@ -48,6 +48,7 @@ def create_bundle(company_id: int, name: str, sku: str, price, components: list[
     """Create the bundle product and its components in one transaction."""
     _lock_catalog(company_id)
     _check_components(company_id, components)
+    _check_depth(load_graph(company_id), 0, components)
     bundle = Product(company_id=company_id, name=name, price=price, description=description, is_bundle=True)
     bundle.change_sku(sku)
     db.session.add(bundle)
@@ -63,8 +64,10 @@ def replace_components(company_id: int, bundle_id: int, components: list[dict]) 
     if bundle is None:
         raise NotFound(f"Bundle {bundle_id} does not exist")
     _check_components(company_id, components)
-    if domain.creates_cycle(load_graph(company_id), bundle_id, [line["product_id"] for line in components]):
+    graph = load_graph(company_id)
+    if domain.creates_cycle(graph, bundle_id, [line["product_id"] for line in components]):
         raise BundleCycle(errors={"components": [f"bundle {bundle_id} would contain itself"]})
+    _check_depth(graph, bundle_id, components)
     db.session.execute(sa.delete(BundleComponent).where(BundleComponent.bundle_id == bundle_id))
     _write_components(bundle, components)
     db.session.commit()
@@ -85,13 +88,18 @@ def load_graph(company_id: int) -> domain.Graph:
 
 
 def attach_availability(company_id: int, products: list[Product]) -> None:
-    """Set `availability` on each bundle among `products`, in two queries whatever their nesting."""
+    """Set `availability` on each bundle among `products`, in three queries whatever their nesting.
+
+    A bundle with an archived part (component or nested bundle) cannot be sold: it makes 0.
+    """
     bundles = [product for product in products if product.is_bundle]
     if not bundles:
         return
     graph = load_graph(company_id)
-    stocked = domain.stocked_components(graph, [bundle.id for bundle in bundles])
+    parts = domain.parts(graph, [bundle.id for bundle in bundles])
+    archived = frozenset(archived_among(company_id, parts))
     stock: dict[int, dict[int, int]] = {}
+    stocked = {product_id for product_id in parts - archived if product_id not in graph}
     if stocked:
         rows = db.session.execute(
             sa.select(InventoryLevel.product_id, InventoryLevel.warehouse_id, InventoryLevel.on_hand - InventoryLevel.reserved)
@@ -101,8 +109,29 @@ def attach_availability(company_id: int, products: list[Product]) -> None:
             stock.setdefault(product_id, {})[warehouse_id] = available
     warehouse_ids = sorted({warehouse_id for by_warehouse in stock.values() for warehouse_id in by_warehouse})
     for bundle in bundles:
-        per_warehouse = domain.availability(graph, bundle.id, stock, warehouse_ids)
+        per_warehouse = domain.availability(graph, bundle.id, stock, warehouse_ids, archived)
         bundle.availability = [{"warehouse_id": w, "available": n} for w, n in per_warehouse.items()]
+
+
+def archived_among(company_id: int, product_ids) -> list[int]:
+    """Those of these products that are archived, in id order."""
+    if not product_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Product.id)
+        .where(Product.company_id == company_id, Product.id.in_(product_ids), Product.is_active.is_(False))
+        .order_by(Product.id)
+    ))
+
+
+def check_sellable(company_id: int, graph: domain.Graph, bundle_ids, *, field: str) -> None:
+    """Refuse to sell or order bundles made with an archived product: 409 in_use naming it under `field`."""
+    archived = archived_among(company_id, domain.parts(graph, bundle_ids))
+    if archived:
+        raise InUse(
+            f"Product {archived[0]} is archived: bundles containing it cannot be sold or ordered",
+            {field: [f"contains archived product {product_id}" for product_id in archived]},
+        )
 
 
 def _lock_catalog(company_id: int) -> None:
@@ -122,6 +151,11 @@ def _check_components(company_id: int, components: list[dict]) -> None:
     errors += [f"product {i} is archived" for i in ids if found.get(i) is False]
     if errors:
         raise ValidationFailed(errors={"components": errors})
+
+
+def _check_depth(graph: domain.Graph, bundle_id: int, components: list[dict]) -> None:
+    if domain.too_deep(graph, bundle_id, [line["product_id"] for line in components]):
+        raise BundleTooDeep(errors={"components": [f"bundles nest at most {domain.MAX_DEPTH} levels deep"]})
 
 
 def _write_components(bundle: Product, components: list[dict]) -> None:

@@ -4,11 +4,11 @@ from functools import wraps
 
 import flask_smorest
 from flask import request
-from webargs import core
 from webargs.flaskparser import FlaskParser
 
 from app.auth.models import Role
 from app.auth.security import current_company_id, require
+from app.common.jsonbody import request_json
 from app.common.schemas import ErrorSchema
 from app.common.transaction import retry_on_deadlock
 from app.idempotency.service import HEADER, run_idempotently
@@ -40,10 +40,7 @@ class JsonBodyParser(FlaskParser):
     """
 
     def _raw_load_json(self, req):
-        body = req.get_data(cache=True)
-        if not body:
-            return core.missing
-        return core.parse_json(body)
+        return request_json()
 
 
 class Blueprint(flask_smorest.Blueprint):

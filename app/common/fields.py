@@ -1,22 +1,26 @@
 """Marshmallow fields that refuse the lenient coercions JSON clients get bitten by."""
 
 import datetime as dt
+import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from marshmallow import fields, validate
 
+from app.common.jsonbody import HugeInteger
 from app.products.domain import normalize_sku
 
 
 class StrictInteger(fields.Integer):
     """An integer that refuses booleans, floats and numeric strings in JSON bodies."""
 
-    default_error_messages = {"invalid": "Not a valid integer."}
+    default_error_messages = {"invalid": "Not a valid integer.", "too_large": "Out of range."}
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
 
     def _validated(self, value):
+        if isinstance(value, HugeInteger):
+            raise self.make_error("too_large")
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
         return super()._validated(value)
@@ -74,18 +78,30 @@ class UTCDateTime(fields.DateTime):
 class UTCInstant(fields.AwareDateTime):
     """An ISO 8601 timestamp in; one without a zone is read as UTC. Loaded as naive UTC, as stored."""
 
+    default_error_messages = {"utc_range": "Outside the years 1–9999 once converted to UTC."}
+
     def __init__(self, **kwargs):
         super().__init__(default_timezone=dt.timezone.utc, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            # 0001-01-01T00:00:00+00:01 is a valid timestamp whose UTC time is before year 1.
+            return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            raise self.make_error("utc_range") from None
 
 
 class Money(fields.Field):
-    """A decimal amount: a string or JSON number in, a string with 2 places out; never a float."""
+    """A decimal amount: a string or JSON number in, a string with 2 places out; never a float.
+
+    A string must be a plain decimal in ASCII digits ("24.90"): exponents ("1e3"), digit group
+    separators ("1_000") and other scripts' digits, all of which Python's Decimal would take, are refused.
+    """
 
     MAX = Decimal("99999999.99")
     CENT = Decimal("0.01")
+    PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
     default_error_messages = {
         "invalid": "Not a valid amount.",
         "places": "At most 2 decimal places.",
@@ -101,11 +117,15 @@ class Money(fields.Field):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        if isinstance(value, str):
+            value = value.strip()
+            if not self.PLAIN.match(value):
+                raise self.make_error("invalid")
+        elif isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise self.make_error("invalid")
         try:
             # str() of a float is its shortest repr, so 19.99 stays 19.99 rather than 19.9899…
-            amount = Decimal(str(value).strip())
+            amount = Decimal(value if isinstance(value, Decimal) else str(value))
         except InvalidOperation:
             raise self.make_error("invalid") from None
         if not amount.is_finite():
@@ -115,7 +135,8 @@ class Money(fields.Field):
             raise self.make_error("range")
         if amount != amount.quantize(self.CENT, rounding=ROUND_DOWN):
             raise self.make_error("places")
-        return amount.quantize(self.CENT)
+        # "-0" is zero: never answered as "-0.00".
+        return amount.quantize(self.CENT) if amount else Decimal("0.00")
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else str(Decimal(value).quantize(self.CENT))

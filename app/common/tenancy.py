@@ -7,8 +7,11 @@ from app.extensions import db
 
 
 def scoped(model, company_id: int) -> sa.Select:
-    """A select of the model's rows that belong to one company."""
-    return sa.select(model).where(model.company_id == company_id)
+    """A select of the model's rows that belong to one company; a soft-deleted row belongs to none."""
+    statement = sa.select(model).where(model.company_id == company_id)
+    if hasattr(model, "deleted_at"):
+        statement = statement.where(model.deleted_at.is_(None))
+    return statement
 
 
 def get_owned(model, company_id: int, object_id: int, *, for_update: bool = False):

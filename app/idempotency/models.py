@@ -1,6 +1,7 @@
 """A stored answer to a request made with an Idempotency-Key."""
 
 import datetime as dt
+import hashlib
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -15,7 +16,9 @@ class IdempotencyKey(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"))
-    key: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # SHA-256 of the key as sent: keys are exact byte strings, never equal by a collation's rules
+    # ('abc' and 'ABC', or 'abc' and 'abc ', are two keys on every database).
+    key_digest: so.Mapped[str] = so.mapped_column(sa.String(64))
     # SHA-256 of method, path and body: the same key with another request is refused.
     request_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     response_status: so.Mapped[int]
@@ -23,4 +26,8 @@ class IdempotencyKey(db.Model):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     expires_at: so.Mapped[dt.datetime] = so.mapped_column(index=True)
 
-    __table_args__ = (sa.UniqueConstraint("company_id", "key"),)
+    __table_args__ = (sa.UniqueConstraint("company_id", "key_digest"),)
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()

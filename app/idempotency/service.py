@@ -2,12 +2,13 @@
 
 import datetime as dt
 import hashlib
-import json
 
 import sqlalchemy as sa
 from flask import Response, g, request
 from sqlalchemy.exc import IntegrityError
+from webargs import core
 
+from app.common.jsonbody import canonical, request_json
 from app.common.time import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
@@ -23,11 +24,9 @@ class IdempotencyKeyReused(ValidationFailed):
 
 
 def request_fingerprint() -> str:
-    body = request.get_data(cache=True)
-    try:
-        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        pass
+    """Method, path and body in canonical JSON: the same request however its JSON is formatted."""
+    document = request_json()
+    body = b"" if document is core.missing else canonical(document)
     return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
 
 
@@ -41,7 +40,7 @@ def run_idempotently(company_id: int, key: str, view, *args, **kwargs) -> Respon
     if not 1 <= len(key) <= 255:
         raise ValidationFailed(errors={HEADER: ["Must be 1–255 characters."]})
     fingerprint = request_fingerprint()
-    claim = _claim(company_id, key, fingerprint)
+    claim = _claim(company_id, IdempotencyKey.digest(key), fingerprint)
     if isinstance(claim, Response):
         return claim
     g.commit_deferred = True
@@ -58,10 +57,10 @@ def run_idempotently(company_id: int, key: str, view, *args, **kwargs) -> Respon
     return response
 
 
-def _claim(company_id: int, key: str, fingerprint: str) -> IdempotencyKey | Response:
+def _claim(company_id: int, key_digest: str, fingerprint: str) -> IdempotencyKey | Response:
     for _ in range(3):
         row = IdempotencyKey(
-            company_id=company_id, key=key, request_hash=fingerprint,
+            company_id=company_id, key_digest=key_digest, request_hash=fingerprint,
             response_status=0, response_body="", expires_at=utcnow() + KEY_TTL,
         )
         db.session.add(row)
@@ -71,7 +70,7 @@ def _claim(company_id: int, key: str, fingerprint: str) -> IdempotencyKey | Resp
         except IntegrityError:
             db.session.rollback()
         stored = db.session.scalar(
-            sa.select(IdempotencyKey).where(IdempotencyKey.company_id == company_id, IdempotencyKey.key == key)
+            sa.select(IdempotencyKey).where(IdempotencyKey.company_id == company_id, IdempotencyKey.key_digest == key_digest)
         )
         if stored is None:
             continue  # the first request failed and released the key: try to claim it again

@@ -110,7 +110,8 @@ class DailySale(db.Model):
     product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"), primary_key=True)
     warehouse_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("warehouses.id"), primary_key=True)
     day: so.Mapped[dt.date] = so.mapped_column(primary_key=True)
-    units: so.Mapped[int]
+    # 64-bit: a busy level can sell more than 2³¹ units in a day (levels hold up to 2·10⁹).
+    units: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     # The level's units sold up to and including this day: its running total.
     units_to_date: so.Mapped[int] = so.mapped_column(sa.BigInteger, server_default="0")
 

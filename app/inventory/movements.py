@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app import metrics
 from app.bundles import domain as bundle_domain
-from app.bundles.service import load_graph
+from app.bundles.service import check_sellable, load_graph
 from app.common.time import utcnow
 from app.common.transaction import commit
 from app.errors import BundleHasNoStock, InsufficientStock, InUse, StaleQuantity, ValidationFailed
@@ -55,7 +55,7 @@ def _locked(company_id: int, keys: list[tuple[int, int]], *, create: bool, field
     levels = ledger.lock_levels(company_id, keys)
     missing = [key for key in keys if key not in levels]
     if missing:
-        unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing})
+        unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing}, placing_stock=create)
         if unknown:
             raise ValidationFailed(errors={fields[unknown[0]]: [f"warehouse {unknown[0]} does not exist"]})
         if create:
@@ -129,7 +129,9 @@ def _count(company_id, product_id, warehouse_id, counted, expected, refs):
 
 def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
     """A bundle sale is a sale of each component, all or nothing, with rows naming the bundle."""
-    units = bundle_domain.explode(load_graph(company_id), bundle.id, quantity)
+    graph = load_graph(company_id)
+    check_sellable(company_id, graph, [bundle.id], field="product_id")
+    units = bundle_domain.explode(graph, bundle.id, quantity)
     keys = [(product_id, warehouse_id) for product_id in sorted(units)]
     levels = _locked(company_id, keys, create=False, fields={warehouse_id: "warehouse_id"})
     shortages = [s for p, n in sorted(units.items()) if (s := short_of(levels.get((p, warehouse_id)), p, n))]

@@ -69,7 +69,7 @@ class Movements(MethodView):
     @blp.response(201, MovementResultSchema)
     @blp.alt_response(
         409, schema=ErrorSchema,
-        description="insufficient_stock, stale_quantity (count), bundle_has_no_stock, in_use (archived product)",
+        description="insufficient_stock, stale_quantity (count), bundle_has_no_stock, in_use (archived product, or a bundle with an archived part)",
     )
     def post(self, data):
         """Record a stock movement and its ledger rows, atomically

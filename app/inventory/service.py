@@ -3,7 +3,7 @@
 import contextlib
 import sqlalchemy as sa
 
-from app.common.tenancy import get_owned
+from app.common.tenancy import get_owned, scoped
 from app.companies.models import Company
 from app.errors import NotFound
 from app.extensions import db
@@ -12,14 +12,16 @@ from app.products.models import Product, ProductType
 from app.warehouses.models import Warehouse
 
 
-def missing_warehouses(company_id: int, warehouse_ids) -> list[int]:
-    """Those of these ids that are not warehouses of the company."""
-    owned = set(
-        db.session.scalars(
-            sa.select(Warehouse.id).where(Warehouse.company_id == company_id, Warehouse.id.in_(warehouse_ids))
-        )
-    )
-    return sorted(set(warehouse_ids) - owned)
+def missing_warehouses(company_id: int, warehouse_ids, *, placing_stock: bool = False) -> list[int]:
+    """Those of these ids that are not (undeleted) warehouses of the company.
+
+    A caller about to place stock in them takes a share lock on those that exist, held until it
+    commits, so that a concurrent deletion waits for it and then sees the stock (delete_warehouse).
+    """
+    found = scoped(Warehouse, company_id).where(Warehouse.id.in_(warehouse_ids)).with_only_columns(Warehouse.id)
+    if placing_stock:
+        found = found.with_for_update(read=True)
+    return sorted(set(warehouse_ids) - set(db.session.scalars(found)))
 
 
 def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int], user_id: int | None) -> None:

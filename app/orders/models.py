@@ -21,7 +21,8 @@ class Order(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
     reference: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     customer_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    total: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 2))
+    # Up to 500 lines of up to 2·10⁹ units at up to 10⁸ each: 10²⁰, so 22 digits before the point.
+    total: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(24, 2))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

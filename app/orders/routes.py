@@ -26,7 +26,7 @@ class Orders(MethodView):
     @blp.idempotent()
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)
-    @blp.alt_response(409, schema=ErrorSchema, description="insufficient_stock (`short` lists each product), in_use (archived product)")
+    @blp.alt_response(409, schema=ErrorSchema, description="insufficient_stock (`short` lists each product), in_use (an archived product, or a bundle with an archived part)")
     def post(self, data):
         """Take an order: reserve its stock in the warehouse, every line or none
 
@@ -59,5 +59,7 @@ class OrderStatus(MethodView):
         """Ship (reservations become sale movements) or cancel (reservations are released) a pending order
 
         Of two concurrent changes of one order exactly one wins; the other gets 409 invalid_transition.
+        An order taken before one of its products (or a bundle's part) was archived still ships and
+        cancels: archiving stops new sales and orders, not the stock already promised.
         """
         return service.change_status(current_company_id(), current_user().id, order_id, data["status"])

@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 
 from app import metrics
 from app.bundles import domain as bundle_domain
-from app.bundles.service import load_graph
+from app.bundles.service import check_sellable, load_graph
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
@@ -29,7 +29,9 @@ def create_order(company_id: int, user_id: int | None, warehouse_id: int, items:
     for item in items:  # duplicate product lines are merged
         quantities[item["product_id"]] = quantities.get(item["product_id"], 0) + item["quantity"]
     products = {pid: movable_product(company_id, pid, field="items") for pid in sorted(quantities)}
-    graph = load_graph(company_id) if any(p.is_bundle for p in products.values()) else {}
+    bundle_ids = [product_id for product_id, product in products.items() if product.is_bundle]
+    graph = load_graph(company_id) if bundle_ids else {}
+    check_sellable(company_id, graph, bundle_ids, field="items")
 
     # What each line holds: (stocked product, the bundle it came from) → units.
     holds: dict[tuple[int, int | None], int] = {}

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.common.models import NamedInCompany
+from app.common.models import NamedInCompany, exact_string
 from app.common.time import utcnow
 from app.extensions import db
 from app.inventory.models import InventoryLevel
@@ -35,7 +35,7 @@ class Product(db.Model):
     company_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companies.id"))
     # The SKU as the company wrote it, and its normalized form, unique across the platform.
     sku: so.Mapped[str] = so.mapped_column(sa.String(64))
-    sku_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    sku_key: so.Mapped[str] = so.mapped_column(exact_string(64), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     description: so.Mapped[str | None] = so.mapped_column(sa.Text)
     price: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(10, 2))

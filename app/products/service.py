@@ -150,7 +150,7 @@ def _filtered(statement, company_id: int, q=None, sku=None, product_type_id=None
 
 
 def _check_warehouses(company_id: int, stock: dict[int, int], single_warehouse: int | None) -> None:
-    missing = inventory_service.missing_warehouses(company_id, stock) if stock else []
+    missing = inventory_service.missing_warehouses(company_id, stock, placing_stock=True) if stock else []
     if missing:
         errors: dict[str, list[str]] = {}
         for warehouse_id in missing:

@@ -57,7 +57,13 @@ class WarehouseItem(MethodView):
     @blp.auth_required(Role.manager)
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema, description="No such warehouse in your company")
-    @blp.alt_response(409, schema=ErrorSchema, description="in_use: it holds stock; deactivate it instead")
+    @blp.alt_response(409, schema=ErrorSchema, description="in_use: it holds stock, reservations or pending orders; deactivate it instead")
     def delete(self, warehouse_id):
-        """Delete a warehouse that holds no stock"""
+        """Delete a warehouse that holds nothing
+
+        Allowed once every level there holds 0 on hand and 0 reserved and no order there is pending.
+        Its ledger rows, orders and sales keep its id: the warehouse is kept as a deleted row, absent
+        from every read and write from then on (404; 422 when a body names it), its empty levels
+        removed and its name free again.
+        """
         service.delete_warehouse(current_company_id(), warehouse_id)

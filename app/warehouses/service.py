@@ -1,14 +1,16 @@
 """Warehouse use cases."""
 
-from sqlalchemy.exc import IntegrityError
+import sqlalchemy as sa
 
 from app.common.integrity import change_named, commit_or_name_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
+from app.common.time import utcnow
 from app.errors import InUse
 from app.extensions import db
 from app.inventory import service as inventory_service
 from app.inventory.models import InventoryLevel
+from app.orders.models import Order
 from app.warehouses.models import Warehouse
 
 
@@ -41,13 +43,28 @@ def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Wareh
 
 
 def delete_warehouse(company_id: int, warehouse_id: int) -> None:
-    """Delete a warehouse that nothing refers to; one with stock or history must be deactivated."""
-    warehouse = get_owned(Warehouse, company_id, warehouse_id)
-    db.session.delete(warehouse)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    """Delete a warehouse that holds nothing: every level at 0 on hand and 0 reserved, no pending order.
+
+    Its ledger rows, orders and sales stay and keep naming it, so the row is kept, marked deleted
+    (absent from every read and write from then on), and its empty levels are removed. Its levels
+    are locked first, in id order as every stock movement locks them, then the warehouse itself: a
+    movement or new product that puts stock there either committed before (and is seen here) or
+    waits for this and then finds no warehouse (its share lock, see missing_warehouses).
+    """
+    in_warehouse = (InventoryLevel.company_id == company_id, InventoryLevel.warehouse_id == warehouse_id)
+    lock_levels = sa.select(InventoryLevel).where(*in_warehouse).order_by(InventoryLevel.id).with_for_update()
+    db.session.execute(lock_levels).all()
+    warehouse = get_owned(Warehouse, company_id, warehouse_id, for_update=True)
+    # Read again now that no one can add stock here: a level may have been created while we waited.
+    holding = db.session.scalar(sa.select(InventoryLevel.id).where(
+        *in_warehouse, (InventoryLevel.on_hand > 0) | (InventoryLevel.reserved > 0)).limit(1))
+    pending = db.session.scalar(sa.select(Order.id).where(
+        Order.company_id == company_id, Order.warehouse_id == warehouse_id, Order.status == "pending").limit(1))
+    if holding or pending:
         raise InUse(
-            f"Warehouse {warehouse_id} holds stock or history; deactivate it with PATCH {{\"is_active\": false}}"
+            f"Warehouse {warehouse_id} holds stock or pending orders: move or sell the stock, or deactivate "
+            f"the warehouse with PATCH {{\"is_active\": false}}"
         )
+    db.session.execute(sa.delete(InventoryLevel).where(*in_warehouse))
+    warehouse.name_key, warehouse.is_active, warehouse.deleted_at = None, False, utcnow()
+    db.session.commit()

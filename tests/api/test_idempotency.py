@@ -45,7 +45,7 @@ def products_with_sku(app, sku):
 
 def stored_keys(app, key):
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey).where(IdempotencyKey.key == key))
+        return db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey).where(IdempotencyKey.key_digest == IdempotencyKey.digest(key)))
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
@@ -234,4 +234,4 @@ def test_concurrent_retries_with_one_key_create_one_product_with_one_level_and_l
         assert count(Product, Product.sku_key == "RETRO-CLOCK") == 1
         assert count(InventoryLevel, InventoryLevel.product_id == product_id) == 1
         assert count(StockMovement, StockMovement.product_id == product_id) == 1
-        assert count(IdempotencyKey, IdempotencyKey.key == "racing-clock") == 1
+        assert count(IdempotencyKey, IdempotencyKey.key_digest == IdempotencyKey.digest("racing-clock")) == 1

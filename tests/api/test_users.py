@@ -159,6 +159,29 @@ def test_patch_password_changes_the_login_password(client, acme):
     assert _login(client, staff.email, "a-brand-new-password").status_code == 200
 
 
+def test_a_new_password_revokes_every_token_the_user_had(client, acme):
+    staff = acme.add_user("staff")
+    second_token = _login(client, staff.email).json["token"]
+    assert acme.patch(f"/api/users/{staff.user_id}", json={"password": "a-brand-new-password"}).status_code == 200
+    for headers in (staff.headers, _bearer(second_token)):
+        assert client.get("/api/auth/me", headers=headers).status_code == 401
+    fresh = _login(client, staff.email, "a-brand-new-password").json["token"]
+    assert client.get("/api/auth/me", headers=_bearer(fresh)).status_code == 200
+
+
+def test_an_admin_changing_their_own_password_keeps_the_token_in_use_only(client, acme):
+    other_session = _login(client, acme.email).json["token"]
+    assert acme.patch(f"/api/users/{acme.user_id}", json={"password": "a-brand-new-password"}).status_code == 200
+    assert acme.get("/api/auth/me").status_code == 200
+    assert client.get("/api/auth/me", headers=_bearer(other_session)).status_code == 401
+
+
+def test_changing_only_the_name_revokes_nothing(client, acme):
+    staff = acme.add_user("staff")
+    assert acme.patch(f"/api/users/{staff.user_id}", json={"name": "Sam"}).status_code == 200
+    assert staff.get("/api/auth/me").status_code == 200
+
+
 def test_delete_deactivates_the_user_and_keeps_them_listed(acme):
     staff = acme.add_user("staff")
     response = acme.delete(f"/api/users/{staff.user_id}")

@@ -1,5 +1,8 @@
 """Every failure is one JSON shape with a stable slug, whatever layer produced it."""
 
+import json
+import socket
+
 import pytest
 
 from tests.e2e.conftest import random_sku
@@ -68,3 +71,40 @@ def test_an_invalid_token_is_a_401_with_a_bearer_challenge(anonymous):
     response = anonymous.get("/api/products", headers={"Authorization": "Bearer not-a-real-token"})
     assert_error(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+# What gunicorn answers itself, before the app runs: JSON too.
+
+
+def raw_exchange(base_url: str, request: bytes) -> tuple[int, dict, bytes]:
+    """Send raw bytes to the server; returns the status, headers and body of its answer."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize("request_bytes, status, slug", [
+    pytest.param(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n", 400, "bad_request", id="nul-in-header"),
+    pytest.param(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10_240 + b"\r\n\r\n", 431,
+                 "request_header_fields_too_large", id="10-kb-header"),
+    pytest.param(b"GET /api/products?q=" + b"a" * 5_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long", id="5-kb-url"),
+    pytest.param(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(200)) + b"\r\n", 431,
+                 "request_header_fields_too_large", id="200-headers"),
+    pytest.param(b"G\x01T /health HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request", id="bad-method"),
+])
+def test_requests_the_server_refuses_before_the_app_are_answered_in_json(base_url, request_bytes, status, slug):
+    code, headers, body = raw_exchange(base_url, request_bytes)
+    assert code == status
+    assert headers["content-type"] == "application/json"
+    assert headers["x-request-id"]
+    assert int(headers["content-length"]) == len(body)
+    error = json.loads(body)
+    assert (error["code"], error["error"]) == (status, slug)
+    assert error["status"] and error["message"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.bundles.domain import availability, creates_cycle, stocked_components
+from app.bundles.domain import availability, creates_cycle, explode, parts, stocked_components, too_deep
 
 # Product ids, named for reading: plain products hold stock, bundles are made of other products.
 CLOCK, BATTERY, BOX, RIBBON = 1, 2, 3, 4
@@ -168,3 +168,50 @@ def test_no_warehouses_give_no_availability():
 def test_availability_is_reported_for_every_warehouse_asked_about():
     graph = {GIFT_BOX: [(CLOCK, 1)]}
     assert availability(graph, GIFT_BOX, {CLOCK: {W1: 4}}, [W1, W2, W3]) == {W1: 4, W2: 0, W3: 0}
+
+
+# Nesting depth and walks that never recurse
+
+
+def chain(levels: int, base: int = 1) -> dict:
+    """Bundles 101, 102, … nested `levels` deep over product `base`: 101 = base, 102 = 101, …"""
+    return {100 + level: [(100 + level - 1 if level > 1 else base, 1)] for level in range(1, levels + 1)}
+
+
+def test_ten_levels_of_nesting_are_allowed():
+    assert not too_deep(chain(9), 110, [109])
+
+
+def test_an_eleventh_level_is_too_deep():
+    assert too_deep(chain(10), 111, [110])
+
+
+def test_deepening_a_bundle_is_too_deep_when_a_bundle_containing_it_passes_the_limit():
+    graph = chain(10)
+    graph[200] = [(2, 1)]
+    # 101 made of 200 (1 deep) makes 101 2 deep, and 110 above it 11 deep.
+    assert too_deep(graph, 101, [200])
+    assert not too_deep(graph, 101, [2])
+
+
+def test_a_chain_thousands_deep_is_exploded_and_measured_without_recursion():
+    graph = chain(5_000)
+    assert explode(graph, 5_100, 3) == {1: 3}
+    assert availability(graph, 5_100, {1: {7: 12}}, [7]) == {7: 12}
+    assert stocked_components(graph, [5_100]) == {1}
+    assert creates_cycle(graph, 101, [5_100])
+
+
+def test_an_archived_part_makes_every_bundle_containing_it_unavailable():
+    graph = {10: [(1, 2), (2, 1)], 11: [(10, 1), (3, 1)]}
+    stock = {1: {7: 10}, 2: {7: 10}, 3: {7: 10}}
+    assert availability(graph, 11, stock, [7]) == {7: 5}
+    assert availability(graph, 11, stock, [7], frozenset({2})) == {7: 0}
+    assert availability(graph, 11, stock, [7], frozenset({10})) == {7: 0}
+    assert availability(graph, 10, stock, [7], frozenset({3})) == {7: 5}
+
+
+def test_the_parts_of_a_bundle_include_nested_bundles_but_not_itself():
+    graph = {10: [(1, 2), (2, 1)], 11: [(10, 1), (3, 1)]}
+    assert parts(graph, [11]) == {10, 1, 2, 3}
+    assert parts(graph, [10]) == {1, 2}

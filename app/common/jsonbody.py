@@ -1,0 +1,88 @@
+"""Request bodies as JSON: parsed once per request, with bounds that keep hostile input a 4xx.
+
+Every JSON body goes through `request_json()`: the argument parser of every endpoint and the
+Idempotency-Key fingerprint alike. What it refuses, it refuses before any use case runs:
+
+- not JSON, not UTF-8, or nested deeper than MAX_DEPTH → 400 malformed_json;
+- a string (or key) holding a lone UTF-16 surrogate (`"\\ud800"`), which no database column or
+  password hash can encode → 422 naming the field.
+
+An integer literal longer than MAX_INT_DIGITS is outside the range of every numeric field, so it is
+not converted (Python refuses past 4,300 digits, and takes quadratic time below that): it becomes a
+`HugeInteger`, which the fields refuse with a 422 naming themselves.
+"""
+
+import json
+import re
+from decimal import Decimal
+
+from flask import request
+from webargs import core
+
+from app.errors import MalformedJson, ValidationFailed
+
+MAX_DEPTH = 32
+MAX_INT_DIGITS = 40
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+CACHE_KEY = "stockflow.json_body"
+
+
+class HugeInteger(Decimal):
+    """An integer literal too long for any field; fields answer it as out of range."""
+
+
+def _integer(literal: str) -> int | HugeInteger:
+    return HugeInteger(literal) if len(literal) > MAX_INT_DIGITS else int(literal)
+
+
+def parse_json(raw: bytes):
+    """The JSON document in `raw`, checked as the module says; `core.missing` for an empty body."""
+    if not raw:
+        return core.missing
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_int=_integer)
+    except UnicodeDecodeError:
+        raise MalformedJson(errors={"body": ["Not UTF-8."]}) from None
+    except RecursionError:
+        raise MalformedJson(errors={"body": [f"Nested deeper than {MAX_DEPTH} levels."]}) from None
+    except ValueError:
+        raise MalformedJson() from None
+    _check(document)
+    return document
+
+
+def request_json():
+    """The current request's body as JSON (see parse_json), parsed once however often it is asked for."""
+    # Kept with the request itself: `g` can outlive a request (a test's app context spans several).
+    if CACHE_KEY not in request.environ:
+        request.environ[CACHE_KEY] = parse_json(request.get_data(cache=True))
+    return request.environ[CACHE_KEY]
+
+
+def _check(document) -> None:
+    """Refuse nesting past MAX_DEPTH and lone surrogates, walking the document without recursion."""
+    stack = [(document, (), 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedJson(errors={"body": [f"Nested deeper than {MAX_DEPTH} levels."]})
+        if isinstance(value, str):
+            if not value.isascii() and _LONE_SURROGATE.search(value):
+                raise ValidationFailed(errors={_field(path): ["Contains a lone surrogate: not valid Unicode text."]})
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not key.isascii() and _LONE_SURROGATE.search(key):
+                    raise ValidationFailed(errors={_field(path): ["A key contains a lone surrogate: not valid Unicode text."]})
+                stack.append((item, (*path, key), depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, str(index)), depth + 1) for index, item in enumerate(value))
+
+
+def _field(path: tuple[str, ...]) -> str:
+    """A position in the body as errors name it: "inventory.0.warehouse_id"; "body" for the whole."""
+    return ".".join(path) or "body"
+
+
+def canonical(document) -> bytes:
+    """The document in one spelling (sorted keys, no spaces), whatever the client's formatting."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()

@@ -1,0 +1,160 @@
+"""Deleting a warehouse: allowed once it holds nothing, history kept; refused while it holds stock,
+reservations or pending orders; and never half-done when stock is placed there at the same moment."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.warehouses.models import Warehouse
+from tests.api.test_stock_races import answer, run_together, skip_on_sqlite
+from tests.dbstate import database_state
+from tests.factories import make_product, make_warehouse
+
+
+def move(account, kind, product_id, warehouse_id, quantity, **extra):
+    return account.post("/api/inventory/movements", json={
+        "type": kind, "product_id": product_id, "warehouse_id": warehouse_id, "quantity": quantity, **extra})
+
+
+@pytest.fixture
+def emptied(acme):
+    """Depot, where RETRO-CLOCK was received, sold and counted down to 0 units."""
+    depot = make_warehouse(acme, "Depot")
+    clock = make_product(acme, "RETRO-CLOCK", {depot: 5})
+    assert move(acme, "sale", clock, depot, 3).status_code == 201
+    assert move(acme, "count", clock, depot, 0).status_code == 201
+    return {"depot": depot, "clock": clock}
+
+
+def test_a_warehouse_whose_levels_all_hold_nothing_is_deleted(acme, emptied):
+    assert acme.delete(f"/api/warehouses/{emptied['depot']}").status_code == 204
+    assert acme.get(f"/api/warehouses/{emptied['depot']}").status_code == 404
+    assert acme.get("/api/warehouses").json["items"] == []
+    assert acme.get("/api/inventory").json["items"] == []
+    assert acme.get(f"/api/products/{emptied['clock']}").json["inventory"] == []
+
+
+def test_its_ledger_rows_stay_and_still_name_it(acme, emptied):
+    history = acme.get("/api/inventory/movements").json["items"]
+    acme.delete(f"/api/warehouses/{emptied['depot']}")
+    assert acme.get("/api/inventory/movements").json["items"] == history
+    assert [row["type"] for row in history] == ["count", "sale", "receive"]
+    assert {row["warehouse_id"] for row in history} == {emptied["depot"]}
+    by_warehouse = acme.get("/api/inventory/movements", query_string={"warehouse_id": emptied["depot"]}).json["items"]
+    assert by_warehouse == history
+
+
+def test_a_deleted_warehouse_takes_no_stock_and_no_orders(app, acme, emptied):
+    acme.delete(f"/api/warehouses/{emptied['depot']}")
+    before = database_state(app)
+    for response, field in (
+        (move(acme, "receive", emptied["clock"], emptied["depot"], 1), "warehouse_id"),
+        (acme.post("/api/products", json={"name": "Lamp", "sku": "LAMP", "price": "1.00",
+                                          "inventory": [{"warehouse_id": emptied["depot"], "quantity": 1}]}), "inventory"),
+        (acme.post("/api/orders", json={"warehouse_id": emptied["depot"],
+                                        "items": [{"product_id": emptied["clock"], "quantity": 1}]}), "warehouse_id"),
+    ):
+        assert response.status_code == 422, response.json
+        assert field in response.json["errors"]
+    assert acme.patch(f"/api/warehouses/{emptied['depot']}", json={"name": "Back"}).status_code == 404
+    assert acme.delete(f"/api/warehouses/{emptied['depot']}").status_code == 404
+    assert database_state(app) == before
+
+
+def test_its_name_is_free_again(acme, emptied):
+    acme.delete(f"/api/warehouses/{emptied['depot']}")
+    again = acme.post("/api/warehouses", json={"name": "DEPOT"})
+    assert again.status_code == 201
+    assert again.json["id"] != emptied["depot"]
+
+
+def test_transfers_out_of_a_warehouse_can_empty_it_for_deletion(acme):
+    depot, main = make_warehouse(acme, "Depot"), make_warehouse(acme, "Main")
+    clock = make_product(acme, "RETRO-CLOCK", {depot: 4})
+    assert move(acme, "transfer", clock, depot, 4, to_warehouse_id=main).status_code == 201
+    assert acme.delete(f"/api/warehouses/{depot}").status_code == 204
+    assert [(line["warehouse_id"], line["on_hand"]) for line in acme.get(f"/api/products/{clock}").json["inventory"]] == [(main, 4)]
+
+
+def test_a_warehouse_holding_stock_is_not_deleted(app, acme, emptied):
+    assert move(acme, "receive", emptied["clock"], emptied["depot"], 1).status_code == 201
+    before = database_state(app)
+    response = acme.delete(f"/api/warehouses/{emptied['depot']}")
+    assert (response.status_code, response.json["error"]) == (409, "in_use")
+    assert database_state(app) == before
+
+
+def test_a_warehouse_with_a_pending_order_is_not_deleted(app, acme, emptied):
+    move(acme, "receive", emptied["clock"], emptied["depot"], 2)
+    taken = acme.post("/api/orders", json={"warehouse_id": emptied["depot"], "items": [{"product_id": emptied["clock"], "quantity": 2}]})
+    assert taken.status_code == 201
+    # Even with no units left unreserved, the warehouse holds the order's stock.
+    before = database_state(app)
+    assert acme.delete(f"/api/warehouses/{emptied['depot']}").status_code == 409
+    assert database_state(app) == before
+    acme.patch(f"/api/orders/{taken.json['id']}/status", json={"status": "shipped"})
+    assert acme.delete(f"/api/warehouses/{emptied['depot']}").status_code == 204
+
+
+# Races (MySQL): a deletion against stock arriving in the same warehouse
+
+
+ROUNDS = 12
+
+
+def deleted(app, warehouse_id) -> bool:
+    with app.app_context():
+        found = db.session.scalar(sa.select(Warehouse.deleted_at).where(Warehouse.id == warehouse_id))
+        db.session.remove()
+    return found is not None
+
+
+def test_a_deletion_racing_a_receive_either_wins_or_sees_the_stock(app, backend, acme):
+    skip_on_sqlite(backend)
+    clock = make_product(acme, "RETRO-CLOCK")
+    for round_number in range(ROUNDS):
+        depot = make_warehouse(acme, f"Depot {round_number}")
+        results = run_together(app, [
+            lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
+            lambda client: answer(client.post("/api/inventory/movements", headers=acme.headers, json={
+                "type": "receive", "product_id": clock, "warehouse_id": depot, "quantity": 3})),
+        ])
+        outcome = (results[0]["status"], results[1]["status"])
+        assert outcome in {(204, 422), (409, 201)}, results
+        stocked = [line for line in acme.get(f"/api/products/{clock}").json["inventory"] if line["warehouse_id"] == depot]
+        assert deleted(app, depot) == (outcome == (204, 422))
+        assert stocked == ([] if outcome == (204, 422) else [{"warehouse_id": depot, "on_hand": 3, "reserved": 0, "available": 3}])
+
+
+def test_a_deletion_racing_a_new_product_stocked_there_either_wins_or_sees_the_stock(app, backend, acme):
+    skip_on_sqlite(backend)
+    for round_number in range(ROUNDS):
+        depot = make_warehouse(acme, f"Depot {round_number}")
+        sku = f"NEW-{round_number}"
+        results = run_together(app, [
+            lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
+            lambda client: answer(client.post("/api/products", headers=acme.headers, json={
+                "name": "New", "sku": sku, "price": "1.00", "inventory": [{"warehouse_id": depot, "quantity": 2}]})),
+        ])
+        outcome = (results[0]["status"], results[1]["status"])
+        assert outcome in {(204, 422), (409, 201)}, results
+        assert deleted(app, depot) == (outcome == (204, 422))
+        products = acme.get("/api/products", query_string={"sku": sku}).json["items"]
+        assert len(products) == (outcome == (409, 201))
+
+
+def test_a_deletion_racing_a_receive_into_an_existing_empty_level(app, backend, acme):
+    skip_on_sqlite(backend)
+    clock = make_product(acme, "RETRO-CLOCK")
+    for round_number in range(ROUNDS):
+        depot = make_warehouse(acme, f"Depot {round_number}")
+        assert move(acme, "receive", clock, depot, 1).status_code == 201
+        assert move(acme, "sale", clock, depot, 1).status_code == 201
+        results = run_together(app, [
+            lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
+            lambda client: answer(client.post("/api/inventory/movements", headers=acme.headers, json={
+                "type": "receive", "product_id": clock, "warehouse_id": depot, "quantity": 3})),
+        ])
+        outcome = (results[0]["status"], results[1]["status"])
+        assert outcome in {(204, 422), (409, 201)}, results
+        assert deleted(app, depot) == (outcome == (204, 422))

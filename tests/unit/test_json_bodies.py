@@ -1,0 +1,66 @@
+"""The one JSON body parser: what it refuses and how it names it, with no app or database."""
+
+import pytest
+from webargs import core
+
+from app.common.jsonbody import MAX_DEPTH, HugeInteger, canonical, parse_json
+from app.errors import MalformedJson, ValidationFailed
+
+
+def refusal(raw: bytes):
+    with pytest.raises((MalformedJson, ValidationFailed)) as raised:
+        parse_json(raw)
+    return raised.value
+
+
+def test_an_empty_body_is_missing():
+    assert parse_json(b"") is core.missing
+
+
+def test_a_body_nested_to_the_limit_is_parsed():
+    expected: list = []
+    for _ in range(MAX_DEPTH - 1):
+        expected = [expected]
+    assert parse_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) == expected
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 50_000])
+def test_nesting_past_the_limit_is_malformed(depth):
+    error = refusal(b"[" * depth + b"]" * depth)
+    assert isinstance(error, MalformedJson)
+    assert error.errors == {"body": [f"Nested deeper than {MAX_DEPTH} levels."]}
+
+
+@pytest.mark.parametrize("raw", [b"{", b"{'a': 1}", b"\xff\xfe", b"\xef\xbb\xbf{}", b"[1,]", b"nul"])
+def test_what_is_not_json_is_malformed(raw):
+    assert isinstance(refusal(raw), MalformedJson)
+
+
+def test_a_lone_surrogate_is_named_by_its_path():
+    error = refusal(b'{"lines": [{"a": 1}, {"b": "x\\ud800"}]}')
+    assert isinstance(error, ValidationFailed)
+    assert list(error.errors) == ["lines.1.b"]
+
+
+def test_a_lone_surrogate_in_a_key_names_the_object_holding_it():
+    assert list(refusal(b'{"lines": [{"\\udfff": 1}]}').errors) == ["lines.0"]
+    assert list(refusal(b'{"\\udfff": 1}').errors) == ["body"]
+
+
+def test_a_surrogate_pair_is_one_character():
+    assert parse_json(b'{"name": "\\ud83d\\udce6"}') == {"name": "\U0001f4e6"}
+
+
+def test_integers_of_up_to_40_digits_stay_integers():
+    assert parse_json(b"[" + b"9" * 40 + b"]") == [int("9" * 40)]
+
+
+@pytest.mark.parametrize("digits", [41, 4_301, 100_000])
+def test_longer_integers_are_kept_unconverted(digits):
+    (value,) = parse_json(b"[-" + b"9" * digits + b"]")
+    assert isinstance(value, HugeInteger)
+    assert value < 0
+
+
+def test_the_canonical_form_ignores_formatting_and_key_order():
+    assert canonical(parse_json(b'{ "b": 1,\n "a": [1, 2] }')) == canonical(parse_json(b'{"a":[1,2],"b":1}'))
