@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev migrate seed clean
+.PHONY: run test test-fast install install-dev migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ node_modules/.installed: package.json package-lock.json
 
 test: install-dev $(NODE_DEPS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: SQLite only, without the end-to-end, contract and slow tests.
+test-fast: install-dev
+	env -u MYSQL_TEST_URL -u REQUIRE_MYSQL $(BIN)/python -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

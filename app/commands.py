@@ -10,17 +10,17 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
+from app.alerts import read_model
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.bundles import service as bundle_service
 from app.extensions import db
 from app.common.time import utcnow
+from app.common.transaction import use_case
 from app.idempotency.service import purge_expired
 from app.companies.models import Company
-from app.inventory import ledger
 from app.inventory.models import InventoryLevel
 from app.inventory.movements import record_movement
-from app.inventory.service import refresh_alert_thresholds
 from app.products import service as product_service
 from app.scale import seed_scale
 from app.suppliers import service as supplier_service
@@ -68,9 +68,15 @@ DEMO_SALES = [
 
 
 def seed_demo() -> bool:
-    """Load the demo company once; False when it is already there."""
-    if db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL)) is not None:
-        return False
+    """Load the demo company once, in one transaction; False when it is already there."""
+    with use_case():
+        if db.session.scalar(sa.select(User.id).where(User.email == DEMO_EMAIL)) is not None:
+            return False
+        _load_demo()
+    return True
+
+
+def _load_demo() -> None:
     company, user, _token, _api_token = auth_service.register("Demo Trading Co.", DEMO_EMAIL, DEMO_PASSWORD, "Demo Admin")
     main = warehouse_service.create_warehouse(company.id, "Main Warehouse", "1 Harbour Road, Springfield")
     east = warehouse_service.create_warehouse(company.id, "East Depot", "42 Industrial Way, Shelbyville")
@@ -104,7 +110,6 @@ def seed_demo() -> bool:
             "type": "sale", "product_id": products[sku], "warehouse_id": warehouses[warehouse], "quantity": units,
             "occurred_at": utcnow() - dt.timedelta(days=days_ago), "reference": "demo sale",
         })
-    return True
 
 
 def register_commands(app: Flask) -> None:
@@ -126,8 +131,8 @@ def register_commands(app: Flask) -> None:
         upgrade from a release without them, whose replicas wrote levels without one)."""
         companies = db.session.scalars(sa.select(Company.id).order_by(Company.id)).all()
         for company_id in companies:
-            refresh_alert_thresholds(company_id)
-            db.session.commit()
+            with use_case():
+                read_model.recount_thresholds(company_id)
         levels = db.session.scalar(sa.select(sa.func.count()).select_from(InventoryLevel))
         click.echo(f"Recomputed the alert thresholds of {levels} levels in {len(companies)} companies.")
 
@@ -137,12 +142,16 @@ def register_commands(app: Flask) -> None:
         units, a thousand levels per transaction (after a rolling upgrade from a release without them,
         whose replicas recorded sales without keeping them)."""
         after = levels = 0
-        while level_ids := db.session.scalars(
-            sa.select(InventoryLevel.id).where(InventoryLevel.id > after).order_by(InventoryLevel.id).limit(1000)
-            .with_for_update()  # in id order, as every stock change locks levels
-        ).all():
-            ledger.recount_sales(level_ids)
-            db.session.commit()
+        while True:
+            with use_case():
+                level_ids = db.session.scalars(
+                    sa.select(InventoryLevel.id).where(InventoryLevel.id > after).order_by(InventoryLevel.id).limit(1000)
+                    .with_for_update()  # in id order, as every stock change locks levels
+                ).all()
+                if level_ids:
+                    read_model.recount_sales(level_ids)
+            if not level_ids:
+                break
             after, levels = level_ids[-1], levels + len(level_ids)
         click.echo(f"Recomputed the sales totals of {levels} levels.")
 

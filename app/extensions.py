@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from app.auth.tokens import token_digest
+from app.common.digests import sha256_hex
 from app.common.schemas import ErrorSchema
 
 
@@ -36,7 +36,7 @@ def rate_limit_key() -> str:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer ") and len(header) > 7:
         # Only a digest of the token reaches the limiter's storage.
-        return "token:" + token_digest(header[7:].strip())
+        return "token:" + sha256_hex(header[7:].strip())
     return "addr:" + (get_remote_address() or "unknown")
 
 

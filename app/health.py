@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.schemas import ErrorSchema
 from app.errors import Unavailable
 from app.extensions import db

@@ -26,7 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.extensions import db
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))

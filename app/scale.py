@@ -13,11 +13,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.alerts import read_model
 from app.auth import service as auth_service
 from app.common.time import utcnow
+from app.common.transaction import use_case
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
-from app.inventory.service import refresh_alert_thresholds
 from app.products.domain import sku_key
 from app.products.models import Product, ProductType
 from app.suppliers.models import ProductSupplier, Supplier
@@ -87,7 +88,8 @@ def seed_scale(email: str, password: str, products: int, warehouses: int, sale_l
     for row in level_rows:
         row["units_sold"], row["last_sold_on"] = totals.get((row["product_id"], row["warehouse_id"]), (0, None))
     _insert(InventoryLevel, level_rows)
-    refresh_alert_thresholds(company_id)
+    with use_case():
+        read_model.recount_thresholds(company_id)
     _insert(DailySale, rollup_rows)
     return ScaleSummary(company_id, email, len(product_ids), len(levels), sum(sales), len(rollup))
 
@@ -150,9 +152,9 @@ def _row(company_id, product_id, warehouse_id, type, change, after, occurred_at,
 
 
 def _insert(model, rows: list[dict]) -> None:
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(model.__table__), rows[start:start + BATCH])
-    db.session.commit()
+    with use_case():
+        for start in range(0, len(rows), BATCH):
+            db.session.execute(sa.insert(model.__table__), rows[start:start + BATCH])
 
 
 def _insert_returning_ids(model, rows: list[dict]) -> list[int]:

@@ -21,6 +21,18 @@ def pytest_configure(config):
         raise pytest.UsageError("REQUIRE_MYSQL=1 but MYSQL_TEST_URL is not set")
 
 
+def pytest_collection_modifyitems(items):
+    """Mark what the markers in pytest.ini say by where a test lives and which database it runs on."""
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/e2e/" in path or "/tests/contract/" in path:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.mysql)
+        elif "[mysql" in item.nodeid:
+            item.add_marker(pytest.mark.mysql)
+
+
 def pytest_runtest_logreport(report):
     global _mysql_tests_passed
     if report.when == "call" and report.passed and "[mysql" in report.nodeid:

@@ -1,44 +1,66 @@
-"""Factories for API tests: create through the API, assert it worked, return the new id."""
+"""Factories for API tests: create through the API and assert it worked.
+
+`create_*` returns the created resource's body, `make_*` its id.
+"""
 
 
-def make_warehouse(account, name="Main"):
-    response = account.post("/api/warehouses", json={"name": name})
+def created(account, path, body) -> dict:
+    response = account.post(path, json=body)
     assert response.status_code == 201, response.json
-    return response.json["id"]
+    return response.json
 
 
-def make_product(account, sku, stock=None, price="9.99", **fields):
-    """A product named after its SKU, with `stock` ({warehouse_id: quantity}) as initial inventory;
-    `fields` are any other body fields (low_stock_threshold, product_type_id, supplier_id…)."""
+def create_warehouse(account, name="Main") -> dict:
+    return created(account, "/api/warehouses", {"name": name})
+
+
+def make_warehouse(account, name="Main") -> int:
+    return create_warehouse(account, name)["id"]
+
+
+def create_product(account, sku, stock=None, price="9.99", name=None, **fields) -> dict:
+    """A product named after its SKU (or `name`), with `stock` ({warehouse_id: quantity}) as initial
+    inventory; `fields` are any other body fields (low_stock_threshold, product_type_id, supplier_id…)."""
     inventory = [{"warehouse_id": w, "quantity": q} for w, q in (stock or {}).items()]
-    body = {"name": sku.title(), "sku": sku, "price": price, "inventory": inventory, **fields}
-    response = account.post("/api/products", json=body)
-    assert response.status_code == 201, response.json
-    return response.json["id"]
+    body = {"name": name or sku.title(), "sku": sku, "price": price, "inventory": inventory, **fields}
+    return created(account, "/api/products", body)
+
+
+def make_product(account, sku, stock=None, price="9.99", **fields) -> int:
+    return create_product(account, sku, stock, price, **fields)["id"]
 
 
 def lines(*pairs):
-    """[{product_id, quantity}] from (product_id, quantity) pairs: components or order items."""
-    return [{"product_id": product_id, "quantity": quantity} for product_id, quantity in pairs]
+    """[{product_id, quantity}] from (product, quantity) pairs, the product as an id or a created body:
+    components or order items."""
+    return [{"product_id": product["id"] if isinstance(product, dict) else product, "quantity": quantity}
+            for product, quantity in pairs]
 
 
-def make_bundle(account, sku, *components, price="29.99"):
-    response = account.post("/api/bundles", json={"name": sku.title(), "sku": sku, "price": price, "components": lines(*components)})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
+def create_bundle(account, sku, *components, price="29.99", name=None) -> dict:
+    body = {"name": name or sku.title(), "sku": sku, "price": price, "components": lines(*components)}
+    return created(account, "/api/bundles", body)
 
 
-def make_product_type(account, name="Wall Clocks", threshold=5):
-    response = account.post("/api/product-types", json={"name": name, "low_stock_threshold": threshold})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
+def make_bundle(account, sku, *components, price="29.99") -> int:
+    return create_bundle(account, sku, *components, price=price)["id"]
 
 
-def make_supplier(account, name="Clockmakers Ltd", **fields):
+def create_product_type(account, name="Wall Clocks", threshold=5) -> dict:
+    return created(account, "/api/product-types", {"name": name, "low_stock_threshold": threshold})
+
+
+def make_product_type(account, name="Wall Clocks", threshold=5) -> int:
+    return create_product_type(account, name, threshold)["id"]
+
+
+def create_supplier(account, name="Clockmakers Ltd", **fields) -> dict:
     """A supplier; `fields` are contact_email, contact_phone, lead_time_days."""
-    response = account.post("/api/suppliers", json={"name": name, **fields})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
+    return created(account, "/api/suppliers", {"name": name, **fields})
+
+
+def make_supplier(account, name="Clockmakers Ltd", **fields) -> int:
+    return create_supplier(account, name, **fields)["id"]
 
 
 def link_supplier(account, product_id, supplier_id, **terms):

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from app.alerts import service
 from app.alerts.schemas import AlertArgs, AlertPageSchema
 from app.auth.security import current_company_id
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.schemas import ErrorSchema
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/companies", description="Low-stock alerts and reorder suggestions")

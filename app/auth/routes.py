@@ -17,9 +17,10 @@ from app.auth.schemas import (
     UserUpdateSchema,
 )
 from app.auth.security import current_company_id, current_user
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.pagination import PageArgs, page_of
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 from app.extensions import limiter
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Register, log in, who am I")
@@ -62,6 +63,7 @@ class Token(MethodView):
         return {"token": token, "expires_at": api_token.expires_at}
 
     @auth_blp.auth_required()
+    @retry_on_deadlock
     @auth_blp.response(204)
     def delete(self):
         """Revoke the token this request is made with"""
@@ -88,6 +90,7 @@ class Users(MethodView):
         return service.list_users(current_company_id(), **args)
 
     @users_blp.auth_required(Role.admin)
+    @retry_on_deadlock
     @users_blp.arguments(UserCreateSchema)
     @users_blp.response(201, UserSchema)
     @users_blp.alt_response(409, schema=ErrorSchema, description="email_taken")
@@ -106,6 +109,7 @@ class UserItem(MethodView):
         return service.get_user(current_company_id(), user_id)
 
     @users_blp.auth_required(Role.admin)
+    @retry_on_deadlock
     @users_blp.arguments(UserUpdateSchema)
     @users_blp.response(200, UserSchema)
     @users_blp.alt_response(404, schema=ErrorSchema, description="No such user in your company")
@@ -119,6 +123,7 @@ class UserItem(MethodView):
         return service.update_user(current_company_id(), user_id, data, g.current_token.id)
 
     @users_blp.auth_required(Role.admin)
+    @retry_on_deadlock
     @users_blp.response(204)
     @users_blp.alt_response(404, schema=ErrorSchema, description="No such user in your company")
     @users_blp.alt_response(409, schema=ErrorSchema, description="last_admin: the company would have no active admin")

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth.models import ApiToken, Role, User
 from app.auth.tokens import token_digest
 from app.common.time import utcnow
+from app.common.transaction import use_case
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db
 
@@ -32,8 +33,8 @@ def authenticate(authorization: str | None) -> tuple[User, ApiToken]:
     if api_token is None or not hmac.compare_digest(api_token.token_hash, digest) or not api_token.is_usable(now):
         raise Unauthorized("The bearer token is invalid, expired or revoked")
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
-        api_token.last_used_at = now
-        db.session.commit()
+        with use_case():
+            api_token.last_used_at = now
     return api_token.user, api_token
 
 

@@ -9,9 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import ApiToken, Role, User
 from app.auth.security import hash_password, password_matches
 from app.auth.tokens import new_token, token_digest
+from app.common.integrity import violates
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
+from app.common.transaction import use_case
 from app.companies.models import Company
 from app.errors import EmailTaken, LastAdmin, Unauthorized
 from app.extensions import db
@@ -29,40 +31,41 @@ def _issue_token(user: User, name: str | None = None) -> tuple[str, ApiToken]:
     return token, api_token
 
 
-def _commit_or_email_taken(email: str) -> None:
+def _flush_or_email_taken(email: str) -> None:
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
         # The unique constraint on users.email decides, also between concurrent requests.
-        if "email" in str(error.orig).lower():
-            raise EmailTaken(f"Email '{email}' is already registered", {"email": ["already registered"]})
+        if violates(error, "email"):
+            raise EmailTaken(f"Email '{email}' is already registered", {"email": ["already registered"]}) from None
         raise
 
 
 def register(company_name: str, email: str, password: str, name: str | None = None):
     """Create a company with its first admin; return (company, user, token, api_token)."""
-    company = Company(name=company_name)
-    user = User(company=company, email=email, name=name, password_hash=hash_password(password), role=Role.admin.name)
-    db.session.add_all([company, user])
-    token, api_token = _issue_token(user, "register")
-    _commit_or_email_taken(email)
+    with use_case():
+        company = Company(name=company_name)
+        user = User(company=company, email=email, name=name, password_hash=hash_password(password), role=Role.admin.name)
+        db.session.add_all([company, user])
+        token, api_token = _issue_token(user, "register")
+        _flush_or_email_taken(email)
     return company, user, token, api_token
 
 
 def log_in(email: str, password: str, token_name: str | None = None) -> tuple[str, ApiToken]:
     """A new token for valid credentials; the same Unauthorized for any wrong part."""
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    if not password_matches(user.password_hash if user else None, password) or not user.is_active:
-        raise Unauthorized("Invalid email or password")
-    token, api_token = _issue_token(user, token_name)
-    db.session.commit()
+    with use_case():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if not password_matches(user.password_hash if user else None, password) or not user.is_active:
+            raise Unauthorized("Invalid email or password")
+        token, api_token = _issue_token(user, token_name)
     return token, api_token
 
 
 def revoke(api_token: ApiToken) -> None:
-    api_token.revoked_at = utcnow()
-    db.session.commit()
+    with use_case():
+        api_token.revoked_at = utcnow()
 
 
 def list_users(company_id: int, page: int, per_page: int) -> dict:
@@ -74,9 +77,10 @@ def get_user(company_id: int, user_id: int) -> User:
 
 
 def create_user(company_id: int, email: str, password: str, role: str, name: str | None = None) -> User:
-    user = User(company_id=company_id, email=email, name=name, password_hash=hash_password(password), role=role)
-    db.session.add(user)
-    _commit_or_email_taken(email)
+    with use_case():
+        user = User(company_id=company_id, email=email, name=name, password_hash=hash_password(password), role=role)
+        db.session.add(user)
+        _flush_or_email_taken(email)
     return user
 
 
@@ -87,16 +91,16 @@ def update_user(company_id: int, user_id: int, changes: dict, calling_token_id: 
     the old password holds nothing now. The token making the request is spared (an admin changing
     their own password stays signed in). Deactivating revokes them all.
     """
-    user = get_owned(User, company_id, user_id, for_update=True)
-    if "password" in changes:
-        user.password_hash = hash_password(changes.pop("password"))
-        _revoke_all(user, sparing=calling_token_id)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    if not user.is_active:
-        _revoke_all(user)
-    _ensure_an_active_admin(company_id)
-    db.session.commit()
+    with use_case():
+        user = get_owned(User, company_id, user_id, for_update=True)
+        if "password" in changes:
+            user.password_hash = hash_password(changes.pop("password"))
+            _revoke_all(user, sparing=calling_token_id)
+        for field, value in changes.items():
+            setattr(user, field, value)
+        if not user.is_active:
+            _revoke_all(user)
+        _ensure_an_active_admin(company_id)
     return user
 
 

@@ -1,7 +1,8 @@
 """API token material: random secrets, of which only a SHA-256 digest is ever stored."""
 
-import hashlib
 import secrets
+
+from app.common.digests import sha256_hex
 
 TOKEN_PREFIX = "sf_"
 
@@ -11,4 +12,4 @@ def new_token() -> str:
 
 
 def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256_hex(token)

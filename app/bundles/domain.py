@@ -1,4 +1,5 @@
-"""Bundle rules that need no database: cycles, nesting depth, and what bundles consume and can make.
+"""Bundle rules that need no database: cycles, nesting depth, what bundles (and orders of them)
+consume, and how many can be made.
 
 Every walk of the graph here uses an explicit stack, never recursion: however deep a company's
 bundles nest (older data may predate MAX_DEPTH), reading them cannot exhaust the interpreter's stack.
@@ -72,6 +73,25 @@ def explode(graph: Graph, product_id: int, quantity: int) -> dict[int, int]:
         for component, per_bundle in graph[bundle]:
             needed[component] = needed.get(component, 0) + needed[bundle] * per_bundle
     return {p: units for p, units in needed.items() if p not in graph}
+
+
+def holdings(graph: Graph, quantities: dict[int, int]) -> dict[tuple[int, int | None], int]:
+    """What an order of these products (product id → quantity) must hold: (stocked product, the bundle
+    whose line needs it, or None for a plain line) → units, through nested bundles."""
+    holds: dict[tuple[int, int | None], int] = {}
+    for product_id, quantity in quantities.items():
+        bundle_id = product_id if product_id in graph else None
+        for stocked, units in explode(graph, product_id, quantity).items():
+            holds[(stocked, bundle_id)] = holds.get((stocked, bundle_id), 0) + units
+    return holds
+
+
+def stocked_units(holds: dict[tuple[int, int | None], int]) -> dict[int, int]:
+    """The units of each stocked product that holdings add up to, whichever lines they came from."""
+    needed: dict[int, int] = {}
+    for (stocked, _), units in holds.items():
+        needed[stocked] = needed.get(stocked, 0) + units
+    return needed
 
 
 def _reachable(graph: Graph, starts: Iterable[int]) -> set[int]:

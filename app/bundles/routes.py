@@ -6,9 +6,10 @@ from app.auth.models import Role
 from app.auth.security import current_company_id
 from app.bundles import service
 from app.bundles.schemas import BundleCreateSchema, BundleListArgs, BundleSchema, ComponentsSchema
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.pagination import page_of
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 
 blp = Blueprint(
     "bundles", __name__, url_prefix="/api/bundles",
@@ -26,6 +27,7 @@ class Bundles(MethodView):
         return service.list_bundles(current_company_id(), **args)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.idempotent()
     @blp.arguments(BundleCreateSchema)
     @blp.response(201, BundleSchema)
@@ -56,6 +58,7 @@ class BundleItem(MethodView):
 @blp.route("/<int:bundle_id>/components")
 class BundleComponents(MethodView):
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.arguments(ComponentsSchema)
     @blp.response(200, BundleSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such bundle in your company")

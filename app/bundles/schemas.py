@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.common.fields import Id, Money, Sku, StrictInteger, Text
+from app.common.fields import Id, Money, StrictInteger, Text
 from app.common.pagination import PageArgs
-from app.products.schemas import ProductSchema
+from app.products.schemas import ProductSchema, Sku
 
 
 class ComponentSchema(Schema):

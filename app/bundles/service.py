@@ -8,7 +8,7 @@ from app.bundles.models import BundleComponent
 from app.common.integrity import flush_or_sku_taken
 from app.common.pagination import paginate
 from app.common.tenancy import scoped
-from app.common.transaction import commit
+from app.common.transaction import use_case
 from app.companies.models import Company
 from app.errors import BundleCycle, BundleTooDeep, InUse, NotFound, ValidationFailed
 from app.extensions import db
@@ -46,31 +46,31 @@ def get_bundle(company_id: int, bundle_id: int) -> Product:
 
 def create_bundle(company_id: int, name: str, sku: str, price, components: list[dict], description: str | None = None) -> Product:
     """Create the bundle product and its components in one transaction."""
-    _lock_catalog(company_id)
-    _check_components(company_id, components)
-    _check_depth(load_graph(company_id), 0, components)
-    bundle = Product(company_id=company_id, name=name, price=price, description=description, is_bundle=True)
-    bundle.change_sku(sku)
-    db.session.add(bundle)
-    flush_or_sku_taken(bundle.sku)
-    _write_components(bundle, components)
-    commit()
+    with use_case():
+        _lock_catalog(company_id)
+        _check_components(company_id, components)
+        _check_depth(load_graph(company_id), 0, components)
+        bundle = Product(company_id=company_id, name=name, price=price, description=description, is_bundle=True)
+        bundle.change_sku(sku)
+        db.session.add(bundle)
+        flush_or_sku_taken(bundle.sku)
+        _write_components(bundle, components)
     return get_bundle(company_id, bundle.id)
 
 
 def replace_components(company_id: int, bundle_id: int, components: list[dict]) -> Product:
-    _lock_catalog(company_id)
-    bundle = db.session.scalar(scoped(Product, company_id).where(Product.id == bundle_id, Product.is_bundle.is_(True)))
-    if bundle is None:
-        raise NotFound(f"Bundle {bundle_id} does not exist")
-    _check_components(company_id, components)
-    graph = load_graph(company_id)
-    if domain.creates_cycle(graph, bundle_id, [line["product_id"] for line in components]):
-        raise BundleCycle(errors={"components": [f"bundle {bundle_id} would contain itself"]})
-    _check_depth(graph, bundle_id, components)
-    db.session.execute(sa.delete(BundleComponent).where(BundleComponent.bundle_id == bundle_id))
-    _write_components(bundle, components)
-    db.session.commit()
+    with use_case():
+        _lock_catalog(company_id)
+        bundle = db.session.scalar(scoped(Product, company_id).where(Product.id == bundle_id, Product.is_bundle.is_(True)))
+        if bundle is None:
+            raise NotFound(f"Bundle {bundle_id} does not exist")
+        _check_components(company_id, components)
+        graph = load_graph(company_id)
+        if domain.creates_cycle(graph, bundle_id, [line["product_id"] for line in components]):
+            raise BundleCycle(errors={"components": [f"bundle {bundle_id} would contain itself"]})
+        _check_depth(graph, bundle_id, components)
+        db.session.execute(sa.delete(BundleComponent).where(BundleComponent.bundle_id == bundle_id))
+        _write_components(bundle, components)
     db.session.expire(bundle)
     return get_bundle(company_id, bundle_id)
 

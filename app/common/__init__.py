@@ -1,1 +1,1 @@
-"""Pieces every resource shares: strict fields, list envelopes, the API blueprint."""
+"""The ground floor every resource shares (fields, list envelopes, tenancy, transactions); it imports no resource."""

@@ -7,7 +7,10 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from marshmallow import fields, validate
 
 from app.common.jsonbody import HugeInteger
-from app.products.domain import normalize_sku
+
+
+# The largest quantity one request may name (a movement, an order line, initial stock, a threshold).
+MAX_QUANTITY = 1_000_000_000
 
 
 class StrictInteger(fields.Integer):
@@ -152,19 +155,3 @@ class Email(fields.Email):
         if isinstance(value, str):
             value = value.strip()
         return super()._deserialize(value, attr, data, **kwargs).lower()
-
-
-class Sku(fields.String):
-    """A SKU: trimmed, 1–64 letters, digits, '-', '_' or '.'."""
-
-    def __init__(self, **kwargs):
-        metadata = {"pattern": r"^[A-Za-z0-9._-]{1,64}$", "example": "WID-001", **kwargs.pop("metadata", {})}
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return normalize_sku(super()._deserialize(value, attr, data, **kwargs))
-        except ValueError as error:
-            raise self.make_error("invalid_sku", detail=str(error)) from None
-
-    default_error_messages = {"invalid_sku": "Not a valid SKU: {detail}."}

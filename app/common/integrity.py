@@ -28,12 +28,6 @@ def flush_or_sku_taken(sku: str) -> None:
         raise
 
 
-def commit_or_name_taken(kind: str, name: str) -> None:
-    """Commit a new or renamed NamedInCompany row; its unique index decides whether the name is free."""
-    flush_or_name_taken(kind, name)
-    db.session.commit()
-
-
 def change_named(row, kind: str, changes: dict) -> None:
     """Apply changes to a NamedInCompany row (a new name through rename) and flush them; a taken
     name is a 409, as in flush_or_name_taken."""
@@ -45,7 +39,8 @@ def change_named(row, kind: str, changes: dict) -> None:
 
 
 def flush_or_name_taken(kind: str, name: str) -> None:
-    """Flush a new or renamed NamedInCompany row, as commit_or_name_taken, when the transaction goes on."""
+    """Flush a new or renamed NamedInCompany row; its unique index decides whether the name is free,
+    also between concurrent requests."""
     try:
         db.session.flush()
     except IntegrityError as error:

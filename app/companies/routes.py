@@ -4,8 +4,9 @@ from flask.views import MethodView
 
 from app.auth.models import Role
 from app.auth.security import current_company_id
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 from app.companies import service
 from app.companies.schemas import CompanySchema, CompanyUpdateSchema
 
@@ -22,6 +23,7 @@ class CompanyItem(MethodView):
         return service.get_company(current_company_id(), company_id)
 
     @blp.auth_required(Role.admin)
+    @retry_on_deadlock
     @blp.arguments(CompanyUpdateSchema)
     @blp.response(200, CompanySchema)
     @blp.alt_response(404, schema=ErrorSchema, description="Not your company")

@@ -3,7 +3,8 @@
 from app.companies.models import Company
 from app.errors import NotFound
 from app.extensions import db
-from app.inventory import service as inventory_service
+from app.alerts import read_model
+from app.common.transaction import use_case
 
 
 def get_company(caller_company_id: int, company_id: int) -> Company:
@@ -15,11 +16,11 @@ def get_company(caller_company_id: int, company_id: int) -> Company:
 
 
 def update_company(caller_company_id: int, company_id: int, changes: dict) -> Company:
-    company = get_company(caller_company_id, company_id)
     changes = {**changes.pop("settings", {}), **changes}
-    with inventory_service.changing_alert_inputs(company_id, when="default_low_stock_threshold" in changes):
-        for field, value in changes.items():
-            setattr(company, field, value)
-        db.session.flush()
-    db.session.commit()
+    with use_case():
+        company = get_company(caller_company_id, company_id)
+        with read_model.company_default_changed(company_id, when="default_low_stock_threshold" in changes):
+            for field, value in changes.items():
+                setattr(company, field, value)
+            db.session.flush()
     return company

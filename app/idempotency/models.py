@@ -1,12 +1,12 @@
 """A stored answer to a request made with an Idempotency-Key."""
 
 import datetime as dt
-import hashlib
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import mysql
 
+from app.common.digests import sha256_hex
 from app.common.time import utcnow
 from app.extensions import db
 
@@ -30,4 +30,4 @@ class IdempotencyKey(db.Model):
 
     @staticmethod
     def digest(key: str) -> str:
-        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        return sha256_hex(key)

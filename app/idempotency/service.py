@@ -4,12 +4,13 @@ import datetime as dt
 import hashlib
 
 import sqlalchemy as sa
-from flask import Response, g, request
+from flask import Response, request
 from sqlalchemy.exc import IntegrityError
 from webargs import core
 
 from app.common.jsonbody import canonical, request_json
 from app.common.time import utcnow
+from app.common.transaction import use_case
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
@@ -40,20 +41,17 @@ def run_idempotently(company_id: int, key: str, view, *args, **kwargs) -> Respon
     if not 1 <= len(key) <= 255:
         raise ValidationFailed(errors={HEADER: ["Must be 1–255 characters."]})
     fingerprint = request_fingerprint()
-    claim = _claim(company_id, IdempotencyKey.digest(key), fingerprint)
-    if isinstance(claim, Response):
-        return claim
-    g.commit_deferred = True
-    try:
+    # The view's use case joins this one: its effects and the stored answer commit together.
+    with use_case():
+        claim = _claim(company_id, IdempotencyKey.digest(key), fingerprint)
+        if isinstance(claim, Response):
+            return claim
         response = view(*args, **kwargs)
-    finally:
-        g.commit_deferred = False
-    if 200 <= response.status_code < 300:
-        claim.response_status = response.status_code
-        claim.response_body = response.get_data(as_text=True)
-        db.session.commit()
-    else:
-        db.session.rollback()
+        if 200 <= response.status_code < 300:
+            claim.response_status = response.status_code
+            claim.response_body = response.get_data(as_text=True)
+        else:
+            db.session.rollback()
     return response
 
 
@@ -76,7 +74,7 @@ def _claim(company_id: int, key_digest: str, fingerprint: str) -> IdempotencyKey
             continue  # the first request failed and released the key: try to claim it again
         if stored.expires_at <= utcnow():
             db.session.delete(stored)
-            db.session.commit()
+            db.session.flush()
             continue
         if stored.request_hash != fingerprint:
             raise IdempotencyKeyReused(errors={HEADER: ["already used with a different request"]})
@@ -95,6 +93,6 @@ def _replay(stored: IdempotencyKey) -> Response:
 
 
 def purge_expired() -> int:
-    result = db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow()))
-    db.session.commit()
+    with use_case():
+        result = db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow()))
     return result.rowcount

@@ -6,7 +6,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.common.time import utcnow
+from app.errors import InsufficientStock, StaleQuantity, ValidationFailed
 from app.extensions import db
+from app.inventory import domain
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 LedgerId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -25,10 +27,10 @@ class InventoryLevel(db.Model):
     low_stock_threshold: so.Mapped[int | None]
     # What the low-stock alerts compare available stock with: the effective threshold while the
     # product is active and the warehouse too, else NULL (never alerts). Derived from the level,
-    # its product, type, warehouse and company; kept by inventory.service.refresh_alert_thresholds
-    # in the transaction of every change to one of those, so that alerts join none of them.
+    # its product, type, warehouse and company; kept by app/alerts/read_model.py in the
+    # transaction of every change to one of those, so that alerts join none of them.
     alert_threshold: so.Mapped[int | None]
-    # Its sales, kept by ledger.count_sale with every sale: all units it ever sold and the day of its
+    # Its sales, kept by read_model.sale_counted with every sale: all units it ever sold and the day of its
     # latest sale. With daily_sales.units_to_date they give the units sold since any day from one
     # rollup row, so that the alerts read the rollup back to the window's start only, however long
     # the history.
@@ -47,6 +49,54 @@ class InventoryLevel(db.Model):
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+    # The stock rules: every change of a level goes through one of these, which keep
+    # 0 ≤ reserved ≤ on_hand ≤ MAX_ON_HAND or refuse. The caller has locked the level.
+
+    def take(self, units: int) -> None:
+        """Units leave (a sale, a removal, a transfer out): only those not reserved for orders."""
+        domain.require_available([(self.product_id, self, units)])
+        self.on_hand -= units
+
+    def receive(self, units: int) -> None:
+        """Units arrive (a receipt, a return, a transfer in)."""
+        if self.on_hand + units > domain.MAX_ON_HAND:
+            raise ValidationFailed(errors={"quantity": [f"on hand would exceed {domain.MAX_ON_HAND:,} units"]})
+        self.on_hand += units
+
+    def adjust(self, change: int) -> None:
+        """A signed correction: more is received, less is taken."""
+        if change > 0:
+            self.receive(change)
+        else:
+            self.take(-change)
+
+    def count_to(self, counted: int, expected: int | None = None) -> int:
+        """A physical count sets on hand; returns the difference. Refused when on hand is no longer the
+        `expected` one the counter saw, or when the count would fall below what orders hold reserved."""
+        if expected is not None and self.on_hand != expected:
+            raise StaleQuantity(
+                f"On hand is {self.on_hand}, not the expected {expected}: count again",
+                {"expected_on_hand": [f"on hand is now {self.on_hand}"]},
+            )
+        if counted < self.reserved:
+            raise InsufficientStock(
+                f"{self.reserved} units are reserved by pending orders; the count cannot be lower",
+                {"quantity": [f"at least {self.reserved} (reserved)"]},
+            )
+        change, self.on_hand = counted - self.on_hand, counted
+        return change
+
+    def reserve(self, units: int) -> None:
+        """Hold units for an order: only those available."""
+        domain.require_available([(self.product_id, self, units)])
+        self.reserved += units
+
+    def release(self, units: int) -> None:
+        """Let go of units an order held (it shipped, or was cancelled)."""
+        if units > self.reserved:
+            raise ValueError(f"releasing {units} of {self.reserved} reserved units")
+        self.reserved -= units
 
 
 # Available stock, and whether it is at or below the alert threshold, as generated (virtual)

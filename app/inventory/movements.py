@@ -2,46 +2,43 @@
 
 import uuid
 
-import sqlalchemy as sa
-
 from app import metrics
+from app.alerts import read_model
 from app.bundles import domain as bundle_domain
 from app.bundles.service import check_sellable, load_graph
 from app.common.time import utcnow
-from app.common.transaction import commit
-from app.errors import BundleHasNoStock, InsufficientStock, InUse, StaleQuantity, ValidationFailed
-from app.extensions import db
-from app.inventory import ledger
+from app.common.transaction import use_case
+from app.errors import BundleHasNoStock, ValidationFailed
+from app.inventory import domain, ledger
 from app.inventory.models import InventoryLevel, StockMovement
-from app.inventory.service import missing_warehouses
-from app.products.models import Product
+from app.products.service import movable_product
+from app.warehouses.service import missing_warehouses
 
 INCREASES = {"receive", "return"}
-DECREASES = {"sale", "remove"}
 
 
 def record_movement(company_id: int, user_id: int | None, movement: dict) -> tuple[list[StockMovement], list[InventoryLevel]]:
     """Apply one movement; returns its ledger rows and the levels after it."""
     kind, quantity = movement["type"], movement["quantity"]
-    product = movable_product(company_id, movement["product_id"], field="product_id")
-    warehouse_id, to_warehouse_id = movement["warehouse_id"], movement.get("to_warehouse_id")
-    refs = {
-        "reason": movement.get("reason"), "reference": movement.get("reference"), "user_id": user_id,
-        "occurred_at": movement.get("occurred_at") or utcnow(),
-    }
-    if product.is_bundle:
-        if kind != "sale":
-            raise BundleHasNoStock(f"Product {product.id} is a bundle: {kind} its components instead")
-        rows, levels = _sell_bundle(company_id, product, warehouse_id, quantity, refs)
-    elif kind == "transfer":
-        rows, levels = _transfer(company_id, product.id, warehouse_id, to_warehouse_id, quantity, refs)
-    elif kind == "count":
-        rows, levels = _count(company_id, product.id, warehouse_id, quantity, movement.get("expected_on_hand"), refs)
-    else:
-        change = quantity if kind in INCREASES or kind == "adjust" else -quantity
-        rows, levels = _change(company_id, product.id, warehouse_id, kind, change, refs)
-    metrics.count_on_commit(metrics.STOCK_MOVEMENTS, kind)
-    commit()
+    with use_case():
+        product = movable_product(company_id, movement["product_id"], field="product_id")
+        warehouse_id, to_warehouse_id = movement["warehouse_id"], movement.get("to_warehouse_id")
+        refs = {
+            "reason": movement.get("reason"), "reference": movement.get("reference"), "user_id": user_id,
+            "occurred_at": movement.get("occurred_at") or utcnow(),
+        }
+        if product.is_bundle:
+            if kind != "sale":
+                raise BundleHasNoStock(f"Product {product.id} is a bundle: {kind} its components instead")
+            rows, levels = _sell_bundle(company_id, product, warehouse_id, quantity, refs)
+        elif kind == "transfer":
+            rows, levels = _transfer(company_id, product.id, warehouse_id, to_warehouse_id, quantity, refs)
+        elif kind == "count":
+            rows, levels = _count(company_id, product.id, warehouse_id, quantity, movement.get("expected_on_hand"), refs)
+        else:
+            change = quantity if kind in INCREASES or kind == "adjust" else -quantity
+            rows, levels = _change(company_id, product.id, warehouse_id, kind, change, refs)
+        metrics.count_on_commit(metrics.STOCK_MOVEMENTS, kind)
     return rows, levels
 
 
@@ -60,40 +57,19 @@ def _locked(company_id: int, keys: list[tuple[int, int]], *, create: bool, field
             raise ValidationFailed(errors={fields[unknown[0]]: [f"warehouse {unknown[0]} does not exist"]})
         if create:
             levels.update(ledger.create_levels(company_id, missing))
+            read_model.levels_created(company_id, missing)
     return levels
-
-
-def movable_product(company_id: int, product_id: int, *, field: str) -> Product:
-    product = db.session.scalar(sa.select(Product).where(Product.company_id == company_id, Product.id == product_id))
-    if product is None:
-        raise ValidationFailed(errors={field: [f"product {product_id} does not exist"]})
-    if not product.is_active:
-        raise InUse(f"Product {product_id} is archived: it takes no new movements or orders")
-    return product
-
-
-def short_of(level: InventoryLevel | None, product_id: int, needed: int) -> dict | None:
-    """None when the level can give `needed` units, else what is missing."""
-    available = level.available if level else 0
-    return None if available >= needed else {"product_id": product_id, "available": available, "requested": needed}
-
-
-def insufficient(shortages: list[dict]) -> InsufficientStock:
-    return InsufficientStock(
-        "Not enough available stock for: " + ", ".join(f"product {s['product_id']}" for s in shortages),
-        {"available": [f"product {s['product_id']}: {s['available']} available, {s['requested']} requested" for s in shortages]},
-        short=shortages,
-    )
 
 
 def _change(company_id, product_id, warehouse_id, kind, change, refs):
     key = (product_id, warehouse_id)
     level = _locked(company_id, [key], create=change > 0, fields={warehouse_id: "warehouse_id"}).get(key)
-    if change < 0 and (shortage := short_of(level, product_id, -change)):
-        raise insufficient([shortage])
+    if level is None:  # a decrease where the product has no level: nothing there to take
+        domain.require_available([(product_id, None, -change)])
+    level.adjust(change)
     row = ledger.append(level, kind, change, **refs)
     if kind == "sale":
-        ledger.count_sale(level, refs["occurred_at"].date(), -change)
+        read_model.sale_counted(level, refs["occurred_at"].date(), -change)
     return [row], [level]
 
 
@@ -101,8 +77,8 @@ def _transfer(company_id, product_id, source_id, target_id, quantity, refs):
     keys = [(product_id, source_id), (product_id, target_id)]
     levels = _locked(company_id, keys, create=True, fields={source_id: "warehouse_id", target_id: "to_warehouse_id"})
     source, target = levels[keys[0]], levels[keys[1]]
-    if shortage := short_of(source, product_id, quantity):
-        raise insufficient([shortage])
+    source.take(quantity)
+    target.receive(quantity)
     transfer_id = str(uuid.uuid4())
     rows = [
         ledger.append(source, "transfer", -quantity, transfer_id=transfer_id, **refs),
@@ -114,17 +90,8 @@ def _transfer(company_id, product_id, source_id, target_id, quantity, refs):
 def _count(company_id, product_id, warehouse_id, counted, expected, refs):
     key = (product_id, warehouse_id)
     level = _locked(company_id, [key], create=True, fields={warehouse_id: "warehouse_id"})[key]
-    if expected is not None and level.on_hand != expected:
-        raise StaleQuantity(
-            f"On hand is {level.on_hand}, not the expected {expected}: count again",
-            {"expected_on_hand": [f"on hand is now {level.on_hand}"]},
-        )
-    if counted < level.reserved:
-        raise InsufficientStock(
-            f"{level.reserved} units are reserved by pending orders; the count cannot be lower",
-            {"quantity": [f"at least {level.reserved} (reserved)"]},
-        )
-    return [ledger.append(level, "count", counted - level.on_hand, **refs)], [level]
+    change = level.count_to(counted, expected)
+    return [ledger.append(level, "count", change, **refs)], [level]
 
 
 def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
@@ -134,12 +101,11 @@ def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
     units = bundle_domain.explode(graph, bundle.id, quantity)
     keys = [(product_id, warehouse_id) for product_id in sorted(units)]
     levels = _locked(company_id, keys, create=False, fields={warehouse_id: "warehouse_id"})
-    shortages = [s for p, n in sorted(units.items()) if (s := short_of(levels.get((p, warehouse_id)), p, n))]
-    if shortages:
-        raise insufficient(shortages)
+    domain.require_available((p, levels.get((p, warehouse_id)), n) for p, n in sorted(units.items()))
     rows = []
     for product_id, count in sorted(units.items()):
         level = levels[(product_id, warehouse_id)]
+        level.take(count)
         rows.append(ledger.append(level, "sale", -count, bundle_id=bundle.id, **refs))
-        ledger.count_sale(level, refs["occurred_at"].date(), count)
+        read_model.sale_counted(level, refs["occurred_at"].date(), count)
     return rows, [levels[key] for key in keys]

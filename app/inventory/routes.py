@@ -4,9 +4,10 @@ from flask.views import MethodView
 
 from app.auth.models import Role
 from app.auth.security import current_company_id, current_user
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.pagination import page_of
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 from app.inventory import movements, service
 from app.inventory.schemas import (
     LevelListArgs,
@@ -41,6 +42,7 @@ class LevelItem(MethodView):
         return service.get_level(current_company_id(), level_id)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.arguments(LevelUpdateSchema)
     @blp.response(200, LevelSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such level in your company")
@@ -64,6 +66,7 @@ class Movements(MethodView):
         return service.list_movements(current_company_id(), **args)
 
     @blp.auth_required(Role.staff)
+    @retry_on_deadlock
     @blp.idempotent()
     @blp.arguments(MovementCreateSchema)
     @blp.response(201, MovementResultSchema)

@@ -5,10 +5,9 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.common.fields import MAX_ID, Id, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.fields import MAX_ID, MAX_QUANTITY, Id, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
 from app.common.pagination import PageArgs
 from app.common.time import utcnow
-from app.products.schemas import MAX_QUANTITY
 
 MOVEMENT_TYPES = ["receive", "sale", "return", "remove", "adjust", "count", "transfer"]
 

@@ -1,27 +1,17 @@
 """Inventory use cases: initial stock, reading levels with their effective threshold, reading the ledger."""
 
-import contextlib
 import sqlalchemy as sa
 
-from app.common.tenancy import get_owned, scoped
+from app.alerts import read_model
+from app.alerts.read_model import effective_threshold
+from app.common.tenancy import get_owned
+from app.common.transaction import use_case
 from app.companies.models import Company
 from app.errors import NotFound
 from app.extensions import db
+from app.inventory import ledger
 from app.inventory.models import InventoryLevel, StockMovement
 from app.products.models import Product, ProductType
-from app.warehouses.models import Warehouse
-
-
-def missing_warehouses(company_id: int, warehouse_ids, *, placing_stock: bool = False) -> list[int]:
-    """Those of these ids that are not (undeleted) warehouses of the company.
-
-    A caller about to place stock in them takes a share lock on those that exist, held until it
-    commits, so that a concurrent deletion waits for it and then sees the stock (delete_warehouse).
-    """
-    found = scoped(Warehouse, company_id).where(Warehouse.id.in_(warehouse_ids)).with_only_columns(Warehouse.id)
-    if placing_stock:
-        found = found.with_for_update(read=True)
-    return sorted(set(warehouse_ids) - set(db.session.scalars(found)))
 
 
 def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int], user_id: int | None) -> None:
@@ -30,86 +20,14 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
     Part of the caller's transaction: flushes, never commits.
     """
     for warehouse_id, quantity in sorted(stock.items()):
-        db.session.add(
-            InventoryLevel(company_id=company_id, product_id=product_id, warehouse_id=warehouse_id, on_hand=quantity)
-        )
+        level = InventoryLevel(company_id=company_id, product_id=product_id, warehouse_id=warehouse_id, on_hand=0, reserved=0)
+        db.session.add(level)
         if quantity:
-            db.session.add(
-                StockMovement(
-                    company_id=company_id, product_id=product_id, warehouse_id=warehouse_id, type="receive",
-                    quantity_change=quantity, on_hand_after=quantity, reason="initial stock", user_id=user_id,
-                )
-            )
+            level.receive(quantity)
+            ledger.append(level, "receive", quantity, reason="initial stock", user_id=user_id)
     db.session.flush()
     if stock:
-        refresh_alert_thresholds(company_id, InventoryLevel.product_id == product_id)
-
-
-def effective_threshold():
-    """The effective threshold: level override → product → product type → company default (the
-    query joins companies)."""
-    return sa.func.coalesce(
-        InventoryLevel.low_stock_threshold,
-        Product.low_stock_threshold,
-        ProductType.low_stock_threshold,
-        Company.default_low_stock_threshold,
-    )
-
-
-@contextlib.contextmanager
-def changing_alert_inputs(company_id: int, *where, when: bool = True):
-    """Around a change to what the alert thresholds of the company's levels matching `where` derive
-    from (the body writes and flushes it): lock those levels first, then refresh them.
-
-    Levels are locked in ascending id order, as every stock movement locks them before its ledger
-    rows lock the product, warehouse and company they refer to. Taking the levels before changing
-    those rows keeps one lock order, so a change never deadlocks with a sale; two changes whose
-    levels overlap run one after the other. With `when` false it does nothing.
-    """
-    if when:
-        db.session.execute(
-            sa.select(InventoryLevel.id).where(InventoryLevel.company_id == company_id, *where)
-            .order_by(InventoryLevel.id).with_for_update()
-        ).all()
-    yield
-    if when:
-        refresh_alert_thresholds(company_id, *where)
-
-
-def refresh_alert_thresholds(company_id: int, *where) -> None:
-    """Recompute `alert_threshold` of the company's levels that match `where`, in the caller's transaction.
-
-    Called after creating levels, and through changing_alert_inputs by every change to what it
-    derives from: a level's override, a product's threshold, type or archiving, a type's threshold,
-    the company default, a warehouse's activity. It first takes shared locks on all of that: the
-    company, the levels' warehouses, products and types. So a concurrent change to any of it either
-    committed before, and the UPDATE (a later statement, so a fresh snapshot under READ COMMITTED)
-    reads it, or waits until this transaction commits and then refreshes these levels itself; a
-    level still being created, which that change cannot see, is covered too. Each locking read
-    names a column of every table it joins: MariaDB drops an outer join whose columns go unused,
-    and then locks nothing there.
-    """
-    level = InventoryLevel
-    scope = [level.company_id == company_id, *where]
-    for locking in (
-        sa.select(Company.default_low_stock_threshold).where(Company.id == company_id),
-        sa.select(Warehouse.is_active).where(Warehouse.id.in_(sa.select(level.warehouse_id).where(*scope))),
-        sa.select(Product.low_stock_threshold, ProductType.low_stock_threshold)
-        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.id.in_(sa.select(level.product_id).where(*scope))),
-    ):
-        db.session.execute(locking.with_for_update(read=True)).all()
-    value = (
-        sa.select(sa.case(
-            (sa.and_(Product.is_active, Product.is_bundle.is_(False), Warehouse.is_active), effective_threshold())
-        ))
-        .select_from(sa.outerjoin(Product, ProductType, ProductType.id == Product.product_type_id))
-        .where(Product.id == level.product_id, Warehouse.id == level.warehouse_id, Company.id == level.company_id)
-        .scalar_subquery()
-    )
-    db.session.execute(
-        sa.update(level).where(*scope).values(alert_threshold=value).execution_options(synchronize_session=False)
-    )
+        read_model.levels_created(company_id, [(product_id, warehouse_id) for warehouse_id in stock])
 
 
 def _levels(company_id: int) -> sa.Select:
@@ -149,10 +67,9 @@ def get_level(company_id: int, level_id: int) -> InventoryLevel:
 
 
 def set_level_threshold(company_id: int, level_id: int, low_stock_threshold: int | None) -> InventoryLevel:
-    with changing_alert_inputs(company_id, InventoryLevel.id == level_id):
+    with use_case(), read_model.level_override_changed(company_id, level_id):
         get_owned(InventoryLevel, company_id, level_id).low_stock_threshold = low_stock_threshold
         db.session.flush()
-    db.session.commit()
     return get_level(company_id, level_id)
 
 

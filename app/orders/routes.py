@@ -4,9 +4,10 @@ from flask.views import MethodView
 
 from app.auth.models import Role
 from app.auth.security import current_company_id, current_user
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.pagination import page_of
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 from app.orders import service
 from app.orders.schemas import OrderCreateSchema, OrderListArgs, OrderSchema, StatusChangeSchema
 
@@ -23,6 +24,7 @@ class Orders(MethodView):
         return service.list_orders(current_company_id(), **args)
 
     @blp.auth_required(Role.staff)
+    @retry_on_deadlock
     @blp.idempotent()
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)
@@ -50,6 +52,7 @@ class OrderItem(MethodView):
 @blp.route("/<int:order_id>/status")
 class OrderStatus(MethodView):
     @blp.auth_required(Role.staff)
+    @retry_on_deadlock
     @blp.idempotent()
     @blp.arguments(StatusChangeSchema)
     @blp.response(200, OrderSchema)

@@ -2,10 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.common.fields import Id, Money, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.fields import MAX_QUANTITY, Id, Money, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
 from app.common.pagination import PageArgs
 from app.orders.models import STATUSES
-from app.products.schemas import MAX_QUANTITY
 
 
 class OrderItemSchema(Schema):

@@ -6,98 +6,93 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import metrics
+from app.alerts import read_model
 from app.bundles import domain as bundle_domain
 from app.bundles.service import check_sellable, load_graph
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
-from app.common.transaction import commit
+from app.common.transaction import use_case
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.inventory import domain as stock
 from app.inventory import ledger
-from app.inventory.movements import insufficient, movable_product, short_of
-from app.inventory.service import missing_warehouses
 from app.orders.models import Order, OrderLine, OrderReservation
+from app.products.service import movable_product
+from app.warehouses.service import missing_warehouses
 
 
 def create_order(company_id: int, user_id: int | None, warehouse_id: int, items: list[dict],
                  reference: str | None = None, customer_name: str | None = None) -> Order:
     """Take an order: reserve every stocked unit it needs in its warehouse, or nothing at all."""
-    if missing_warehouses(company_id, [warehouse_id]):
-        raise ValidationFailed(errors={"warehouse_id": [f"warehouse {warehouse_id} does not exist"]})
     quantities: dict[int, int] = {}
     for item in items:  # duplicate product lines are merged
         quantities[item["product_id"]] = quantities.get(item["product_id"], 0) + item["quantity"]
-    products = {pid: movable_product(company_id, pid, field="items") for pid in sorted(quantities)}
-    bundle_ids = [product_id for product_id, product in products.items() if product.is_bundle]
-    graph = load_graph(company_id) if bundle_ids else {}
-    check_sellable(company_id, graph, bundle_ids, field="items")
+    with use_case():
+        if missing_warehouses(company_id, [warehouse_id]):
+            raise ValidationFailed(errors={"warehouse_id": [f"warehouse {warehouse_id} does not exist"]})
+        products = {pid: movable_product(company_id, pid, field="items") for pid in sorted(quantities)}
+        bundle_ids = [product_id for product_id, product in products.items() if product.is_bundle]
+        graph = load_graph(company_id) if bundle_ids else {}
+        check_sellable(company_id, graph, bundle_ids, field="items")
+        holds = bundle_domain.holdings(graph, quantities)
+        needed = bundle_domain.stocked_units(holds)
 
-    # What each line holds: (stocked product, the bundle it came from) → units.
-    holds: dict[tuple[int, int | None], int] = {}
-    for product_id, quantity in quantities.items():
-        bundle_id = product_id if products[product_id].is_bundle else None
-        for stocked, units in bundle_domain.explode(graph, product_id, quantity).items():
-            holds[(stocked, bundle_id)] = holds.get((stocked, bundle_id), 0) + units
-    needed: dict[int, int] = {}
-    for (stocked, _), units in holds.items():
-        needed[stocked] = needed.get(stocked, 0) + units
+        levels = ledger.lock_levels(company_id, [(p, warehouse_id) for p in needed])
+        stock.require_available((p, levels.get((p, warehouse_id)), n) for p, n in sorted(needed.items()))
+        for stocked, units in needed.items():
+            levels[(stocked, warehouse_id)].reserve(units)
 
-    levels = ledger.lock_levels(company_id, [(p, warehouse_id) for p in needed])
-    shortages = [s for p, n in sorted(needed.items()) if (s := short_of(levels.get((p, warehouse_id)), p, n))]
-    if shortages:
-        raise insufficient(shortages)
-    for stocked, units in needed.items():
-        levels[(stocked, warehouse_id)].reserved += units
-
-    order = Order(
-        company_id=company_id, warehouse_id=warehouse_id, user_id=user_id, reference=reference,
-        customer_name=customer_name, status="pending",
-        total=sum((products[p].price * q for p, q in quantities.items()), Decimal("0.00")),
-    )
-    db.session.add(order)
-    db.session.flush()
-    db.session.add_all(
-        OrderLine(order_id=order.id, company_id=company_id, product_id=p, quantity=q, unit_price=products[p].price)
-        for p, q in quantities.items()
-    )
-    db.session.add_all(
-        OrderReservation(order_id=order.id, company_id=company_id, product_id=stocked, warehouse_id=warehouse_id,
-                         quantity=units, bundle_id=bundle_id)
-        for (stocked, bundle_id), units in sorted(holds.items(), key=lambda item: (item[0][0], item[0][1] or 0))
-    )
-    metrics.count_on_commit(metrics.ORDERS, "created")
-    commit()
+        order = Order(
+            company_id=company_id, warehouse_id=warehouse_id, user_id=user_id, reference=reference,
+            customer_name=customer_name, status="pending",
+            total=sum((products[p].price * q for p, q in quantities.items()), Decimal("0.00")),
+        )
+        db.session.add(order)
+        db.session.flush()
+        db.session.add_all(
+            OrderLine(order_id=order.id, company_id=company_id, product_id=p, quantity=q, unit_price=products[p].price)
+            for p, q in quantities.items()
+        )
+        db.session.add_all(
+            OrderReservation(order_id=order.id, company_id=company_id, product_id=stocked, warehouse_id=warehouse_id,
+                             quantity=units, bundle_id=bundle_id)
+            for (stocked, bundle_id), units in sorted(holds.items(), key=lambda item: (item[0][0], item[0][1] or 0))
+        )
+        metrics.count_on_commit(metrics.ORDERS, "created")
     return get_order(company_id, order.id)
 
 
 def change_status(company_id: int, user_id: int | None, order_id: int, status: str) -> Order:
     """pending → shipped (reservations become sales) or pending → cancelled (reservations released)."""
-    # One conditional UPDATE decides between concurrent changes: only one sees the order pending.
-    moved = db.session.execute(
-        sa.update(Order)
-        .where(Order.id == order_id, Order.company_id == company_id, Order.status == "pending")
-        .values(status=status, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
-        order = get_owned(Order, company_id, order_id)
-        raise InvalidTransition(
-            f"Order {order_id} is {order.status}: it cannot become {status}",
-            {"status": [f"only a pending order can become {status}"]},
-        )
-    reservations = db.session.scalars(sa.select(OrderReservation).where(OrderReservation.order_id == order_id)).all()
-    levels = ledger.lock_levels(company_id, [(r.product_id, r.warehouse_id) for r in reservations])
-    now = utcnow()
-    for reservation in reservations:
-        level = levels[(reservation.product_id, reservation.warehouse_id)]
-        level.reserved -= reservation.quantity
-        if status == "shipped":
-            ledger.append(level, "sale", -reservation.quantity, order_id=order_id, bundle_id=reservation.bundle_id,
-                          user_id=user_id, occurred_at=now)
-            ledger.count_sale(level, now.date(), reservation.quantity)
-    metrics.count_on_commit(metrics.ORDERS, status)
-    commit()
+    with use_case():
+        # One conditional UPDATE decides between concurrent changes: only one sees the order pending.
+        moved = db.session.execute(
+            sa.update(Order)
+            .where(Order.id == order_id, Order.company_id == company_id, Order.status == "pending")
+            .values(status=status, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not moved:
+            order = get_owned(Order, company_id, order_id)
+            raise InvalidTransition(
+                f"Order {order_id} is {order.status}: it cannot become {status}",
+                {"status": [f"only a pending order can become {status}"]},
+            )
+        reservations = db.session.scalars(sa.select(OrderReservation).where(OrderReservation.order_id == order_id)).all()
+        levels = ledger.lock_levels(company_id, [(r.product_id, r.warehouse_id) for r in reservations])
+        now = utcnow()
+        for reservation in reservations:
+            level = levels[(reservation.product_id, reservation.warehouse_id)]
+            level.release(reservation.quantity)
+            if status == "shipped":
+                # The units it held leave the shelf. Shipping an order taken before one of its
+                # products was archived is allowed: archiving stops new orders, not these.
+                level.take(reservation.quantity)
+                ledger.append(level, "sale", -reservation.quantity, order_id=order_id, bundle_id=reservation.bundle_id,
+                              user_id=user_id, occurred_at=now)
+                read_model.sale_counted(level, now.date(), reservation.quantity)
+        metrics.count_on_commit(metrics.ORDERS, status)
     return get_order(company_id, order_id)
 
 

@@ -4,9 +4,10 @@ from flask.views import MethodView
 
 from app.auth.models import Role
 from app.auth.security import current_company_id, current_user
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.pagination import PageArgs, page_of
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 from app.products import service
 from app.products.schemas import (
     ProductCreatedSchema,
@@ -33,6 +34,7 @@ class ProductTypes(MethodView):
         return service.list_product_types(current_company_id(), **args)
 
     @types_blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @types_blp.arguments(ProductTypeCreateSchema)
     @types_blp.response(201, ProductTypeSchema)
     @types_blp.alt_response(409, schema=ErrorSchema, description="name_taken")
@@ -51,6 +53,7 @@ class ProductTypeItem(MethodView):
         return service.get_product_type(current_company_id(), type_id)
 
     @types_blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @types_blp.arguments(ProductTypeUpdateSchema)
     @types_blp.response(200, ProductTypeSchema)
     @types_blp.alt_response(404, schema=ErrorSchema, description="No such product type in your company")
@@ -60,6 +63,7 @@ class ProductTypeItem(MethodView):
         return service.update_product_type(current_company_id(), type_id, data)
 
     @types_blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @types_blp.response(204)
     @types_blp.alt_response(404, schema=ErrorSchema, description="No such product type in your company")
     @types_blp.alt_response(409, schema=ErrorSchema, description="in_use: products still have this type")
@@ -78,6 +82,7 @@ class Products(MethodView):
         return service.list_products(current_company_id(), **args)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.idempotent()
     @blp.arguments(ProductCreateSchema)
     @blp.response(201, ProductCreatedSchema)
@@ -103,6 +108,7 @@ class ProductItem(MethodView):
         return service.get_product(current_company_id(), product_id)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.arguments(ProductUpdateSchema)
     @blp.response(200, ProductSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such product in your company")
@@ -112,6 +118,7 @@ class ProductItem(MethodView):
         return service.update_product(current_company_id(), product_id, data)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema, description="No such product in your company")
     def delete(self, product_id):

@@ -2,10 +2,25 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.common.fields import Id, Money, QueryId, Sku, StrictBoolean, StrictInteger, Text, UTCDateTime
+from app.common.fields import MAX_QUANTITY, Id, Money, QueryId, StrictBoolean, StrictInteger, Text, UTCDateTime
 from app.common.pagination import PageArgs
+from app.products.domain import normalize_sku
 
-MAX_QUANTITY = 1_000_000_000
+
+class Sku(fields.String):
+    """A SKU: trimmed, 1–64 letters, digits, '-', '_' or '.'."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": r"^[A-Za-z0-9._-]{1,64}$", "example": "WID-001", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return normalize_sku(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise self.make_error("invalid_sku", detail=str(error)) from None
+
+    default_error_messages = {"invalid_sku": "Not a valid SKU: {detail}."}
 
 
 def Threshold(**kwargs) -> StrictInteger:  # noqa: N802 (reads as a field type)

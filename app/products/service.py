@@ -4,12 +4,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
+from app.alerts import read_model
 from app.bundles import service as bundle_service
 from app.common.filters import contains
-from app.common.integrity import change_named, commit_or_name_taken, flush_or_sku_taken
+from app.common.integrity import change_named, flush_or_name_taken, flush_or_sku_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
-from app.common.transaction import commit
+from app.common.transaction import use_case
 from app.errors import InUse, ValidationFailed
 from app.extensions import db
 from app.inventory import service as inventory_service
@@ -18,6 +19,7 @@ from app.products.domain import sku_key
 from app.products.models import Product, ProductType
 from app.suppliers import service as supplier_service
 from app.suppliers.models import ProductSupplier
+from app.warehouses.service import missing_warehouses
 
 
 # Product types
@@ -32,31 +34,29 @@ def get_product_type(company_id: int, type_id: int) -> ProductType:
 
 
 def create_product_type(company_id: int, name: str, low_stock_threshold: int) -> ProductType:
-    product_type = ProductType(company_id=company_id, low_stock_threshold=low_stock_threshold)
-    product_type.rename(name)
-    db.session.add(product_type)
-    commit_or_name_taken("product type", name)
+    with use_case():
+        product_type = ProductType(company_id=company_id, low_stock_threshold=low_stock_threshold)
+        product_type.rename(name)
+        db.session.add(product_type)
+        flush_or_name_taken("product type", name)
     return product_type
 
 
 def update_product_type(company_id: int, type_id: int, changes: dict) -> ProductType:
-    product_type = get_owned(ProductType, company_id, type_id)
-    of_type = InventoryLevel.product_id.in_(
-        sa.select(Product.id).where(Product.company_id == company_id, Product.product_type_id == type_id))
-    with inventory_service.changing_alert_inputs(company_id, of_type, when="low_stock_threshold" in changes):
-        change_named(product_type, "product type", changes)
-    db.session.commit()
+    with use_case():
+        product_type = get_owned(ProductType, company_id, type_id)
+        with read_model.type_threshold_changed(company_id, type_id, when="low_stock_threshold" in changes):
+            change_named(product_type, "product type", changes)
     return product_type
 
 
 def delete_product_type(company_id: int, type_id: int) -> None:
-    product_type = get_owned(ProductType, company_id, type_id)
-    db.session.delete(product_type)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise InUse(f"Product type {type_id} is used by products; move them to another type first")
+    with use_case():
+        db.session.delete(get_owned(ProductType, company_id, type_id))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            raise InUse(f"Product type {type_id} is used by products; move them to another type first") from None
 
 
 # Products
@@ -70,18 +70,18 @@ def create_product(company_id: int, user_id: int | None, data: dict) -> Product:
     if single_warehouse is not None:
         stock[single_warehouse] = data.pop("initial_quantity", 0)
     supplier_id = data.pop("supplier_id", None)
-    _check_product_type(company_id, data.get("product_type_id"))
-    _check_warehouses(company_id, stock, single_warehouse)
-    supplier = supplier_service.supplier_for_body(company_id, supplier_id) if supplier_id is not None else None
+    with use_case():
+        _check_product_type(company_id, data.get("product_type_id"))
+        _check_warehouses(company_id, stock, single_warehouse)
+        supplier = supplier_service.supplier_for_body(company_id, supplier_id) if supplier_id is not None else None
 
-    product = Product(company_id=company_id, **{k: v for k, v in data.items() if k != "sku"})
-    product.change_sku(data["sku"])
-    db.session.add(product)
-    flush_or_sku_taken(product.sku)
-    inventory_service.place_initial_stock(company_id, product.id, stock, user_id)
-    if supplier is not None:
-        supplier_service.link(product, supplier, {"is_primary": True})
-    commit()
+        product = Product(company_id=company_id, **{k: v for k, v in data.items() if k != "sku"})
+        product.change_sku(data["sku"])
+        db.session.add(product)
+        flush_or_sku_taken(product.sku)
+        inventory_service.place_initial_stock(company_id, product.id, stock, user_id)
+        if supplier is not None:
+            supplier_service.link(product, supplier, {"is_primary": True})
     return get_product(company_id, product.id)
 
 
@@ -103,27 +103,37 @@ def get_product(company_id: int, product_id: int) -> Product:
 
 
 def update_product(company_id: int, product_id: int, changes: dict) -> Product:
-    product = get_owned(Product, company_id, product_id)
-    if "product_type_id" in changes:
-        _check_product_type(company_id, changes["product_type_id"])
     alerting = bool(changes.keys() & {"low_stock_threshold", "product_type_id", "is_active"})
-    with inventory_service.changing_alert_inputs(company_id, InventoryLevel.product_id == product_id, when=alerting):
-        if "sku" in changes:
-            product.change_sku(changes.pop("sku"))
-        for field, value in changes.items():
-            setattr(product, field, value)
-        flush_or_sku_taken(product.sku)
-    db.session.commit()
+    with use_case():
+        product = get_owned(Product, company_id, product_id)
+        if "product_type_id" in changes:
+            _check_product_type(company_id, changes["product_type_id"])
+        with read_model.product_changed(company_id, product_id, when=alerting):
+            if "sku" in changes:
+                product.change_sku(changes.pop("sku"))
+            for field, value in changes.items():
+                setattr(product, field, value)
+            flush_or_sku_taken(product.sku)
     return get_product(company_id, product_id)
 
 
 def archive_product(company_id: int, product_id: int) -> None:
     """Archived products keep their history but leave alerts and take no new movements or orders."""
-    product = get_owned(Product, company_id, product_id)
-    with inventory_service.changing_alert_inputs(company_id, InventoryLevel.product_id == product_id):
-        product.is_active = False
-        db.session.flush()
-    db.session.commit()
+    with use_case():
+        product = get_owned(Product, company_id, product_id)
+        with read_model.product_changed(company_id, product_id):
+            product.is_active = False
+            db.session.flush()
+
+
+def movable_product(company_id: int, product_id: int, *, field: str) -> Product:
+    """A product named in a movement or an order: it must exist (else 422 on `field`) and be active."""
+    product = db.session.scalar(sa.select(Product).where(Product.company_id == company_id, Product.id == product_id))
+    if product is None:
+        raise ValidationFailed(errors={field: [f"product {product_id} does not exist"]})
+    if not product.is_active:
+        raise InUse(f"Product {product_id} is archived: it takes no new movements or orders")
+    return product
 
 
 def _filtered(statement, company_id: int, q=None, sku=None, product_type_id=None, supplier_id=None,
@@ -150,7 +160,7 @@ def _filtered(statement, company_id: int, q=None, sku=None, product_type_id=None
 
 
 def _check_warehouses(company_id: int, stock: dict[int, int], single_warehouse: int | None) -> None:
-    missing = inventory_service.missing_warehouses(company_id, stock, placing_stock=True) if stock else []
+    missing = missing_warehouses(company_id, stock, placing_stock=True) if stock else []
     if missing:
         errors: dict[str, list[str]] = {}
         for warehouse_id in missing:

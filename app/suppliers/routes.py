@@ -4,9 +4,10 @@ from flask.views import MethodView
 
 from app.auth.models import Role
 from app.auth.security import current_company_id
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.pagination import page_of
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 from app.suppliers import service
 from app.suppliers.schemas import (
     ProductSupplierSchema,
@@ -35,6 +36,7 @@ class Suppliers(MethodView):
         return service.list_suppliers(current_company_id(), **args)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.arguments(SupplierCreateSchema)
     @blp.response(201, SupplierSchema)
     def post(self, data):
@@ -52,6 +54,7 @@ class SupplierItem(MethodView):
         return service.get_supplier(current_company_id(), supplier_id)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.arguments(SupplierUpdateSchema)
     @blp.response(200, SupplierSchema)
     @blp.alt_response(404, **NOT_FOUND)
@@ -60,6 +63,7 @@ class SupplierItem(MethodView):
         return service.update_supplier(current_company_id(), supplier_id, data)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.response(204)
     @blp.alt_response(404, **NOT_FOUND)
     def delete(self, supplier_id):
@@ -80,6 +84,7 @@ class ProductSuppliers(MethodView):
 @links_blp.route("/<int:product_id>/suppliers/<int:supplier_id>")
 class ProductSupplierItem(MethodView):
     @links_blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @links_blp.arguments(ProductSupplierUpdateSchema)
     @links_blp.response(200, ProductSupplierSchema)
     @links_blp.alt_response(404, schema=ErrorSchema, description="No such product or supplier in your company")
@@ -92,6 +97,7 @@ class ProductSupplierItem(MethodView):
         return service.set_link(current_company_id(), product_id, supplier_id, data)
 
     @links_blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @links_blp.response(204)
     @links_blp.alt_response(404, schema=ErrorSchema, description="No such product, supplier or link")
     def delete(self, product_id, supplier_id):

@@ -6,6 +6,7 @@ import sqlalchemy.orm as so
 from app.common.filters import contains
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
+from app.common.transaction import use_case
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.products.models import Product
@@ -24,26 +25,26 @@ def get_supplier(company_id: int, supplier_id: int) -> Supplier:
 
 
 def create_supplier(company_id: int, **fields) -> Supplier:
-    supplier = Supplier(company_id=company_id, **fields)
-    db.session.add(supplier)
-    db.session.commit()
+    with use_case():
+        supplier = Supplier(company_id=company_id, **fields)
+        db.session.add(supplier)
     return supplier
 
 
 def update_supplier(company_id: int, supplier_id: int, changes: dict) -> Supplier:
-    supplier = get_owned(Supplier, company_id, supplier_id)
-    for field, value in changes.items():
-        setattr(supplier, field, value)
-    db.session.commit()
+    with use_case():
+        supplier = get_owned(Supplier, company_id, supplier_id)
+        for field, value in changes.items():
+            setattr(supplier, field, value)
     return supplier
 
 
 def delete_supplier(company_id: int, supplier_id: int) -> None:
     """Delete a supplier and its product links (the links only describe terms; no stock depends on them)."""
-    supplier = get_owned(Supplier, company_id, supplier_id)
-    db.session.execute(sa.delete(ProductSupplier).where(ProductSupplier.supplier_id == supplier.id))
-    db.session.delete(supplier)
-    db.session.commit()
+    with use_case():
+        supplier = get_owned(Supplier, company_id, supplier_id)
+        db.session.execute(sa.delete(ProductSupplier).where(ProductSupplier.supplier_id == supplier.id))
+        db.session.delete(supplier)
 
 
 def list_links(company_id: int, product_id: int) -> list[ProductSupplier]:
@@ -58,10 +59,10 @@ def list_links(company_id: int, product_id: int) -> list[ProductSupplier]:
 
 def set_link(company_id: int, product_id: int, supplier_id: int, terms: dict) -> ProductSupplier:
     """Create or update the link; making it primary clears the product's other primary, atomically."""
-    # Locking the product serializes concurrent changes of its primary supplier.
-    product = get_owned(Product, company_id, product_id, for_update=True)
-    link_row = link(product, get_owned(Supplier, company_id, supplier_id), terms)
-    db.session.commit()
+    with use_case():
+        # Locking the product serializes concurrent changes of its primary supplier.
+        product = get_owned(Product, company_id, product_id, for_update=True)
+        link_row = link(product, get_owned(Supplier, company_id, supplier_id), terms)
     return link_row
 
 
@@ -99,14 +100,14 @@ def link(product: Product, supplier: Supplier, terms: dict) -> ProductSupplier:
 
 
 def unlink(company_id: int, product_id: int, supplier_id: int) -> None:
-    get_owned(Product, company_id, product_id)
-    deleted = db.session.execute(
-        sa.delete(ProductSupplier).where(
-            ProductSupplier.company_id == company_id,
-            ProductSupplier.product_id == product_id,
-            ProductSupplier.supplier_id == supplier_id,
-        )
-    ).rowcount
-    if not deleted:
-        raise NotFound(f"Product {product_id} has no link to supplier {supplier_id}")
-    db.session.commit()
+    with use_case():
+        get_owned(Product, company_id, product_id)
+        deleted = db.session.execute(
+            sa.delete(ProductSupplier).where(
+                ProductSupplier.company_id == company_id,
+                ProductSupplier.product_id == product_id,
+                ProductSupplier.supplier_id == supplier_id,
+            )
+        ).rowcount
+        if not deleted:
+            raise NotFound(f"Product {product_id} has no link to supplier {supplier_id}")

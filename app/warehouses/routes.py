@@ -4,9 +4,10 @@ from flask.views import MethodView
 
 from app.auth.models import Role
 from app.auth.security import current_company_id
-from app.common.blueprint import Blueprint
+from app.blueprint import Blueprint
 from app.common.pagination import page_of
 from app.common.schemas import ErrorSchema
+from app.common.transaction import retry_on_deadlock
 from app.warehouses import service
 from app.warehouses.schemas import (
     WarehouseCreateSchema,
@@ -28,6 +29,7 @@ class Warehouses(MethodView):
         return service.list_warehouses(current_company_id(), **args)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.arguments(WarehouseCreateSchema)
     @blp.response(201, WarehouseSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="name_taken")
@@ -46,6 +48,7 @@ class WarehouseItem(MethodView):
         return service.get_warehouse(current_company_id(), warehouse_id)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.arguments(WarehouseUpdateSchema)
     @blp.response(200, WarehouseSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such warehouse in your company")
@@ -55,6 +58,7 @@ class WarehouseItem(MethodView):
         return service.update_warehouse(current_company_id(), warehouse_id, data)
 
     @blp.auth_required(Role.manager)
+    @retry_on_deadlock
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema, description="No such warehouse in your company")
     @blp.alt_response(409, schema=ErrorSchema, description="in_use: it holds stock, reservations or pending orders; deactivate it instead")

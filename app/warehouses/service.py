@@ -2,13 +2,14 @@
 
 import sqlalchemy as sa
 
-from app.common.integrity import change_named, commit_or_name_taken
+from app.alerts import read_model
+from app.common.integrity import change_named, flush_or_name_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
+from app.common.transaction import use_case
 from app.errors import InUse
 from app.extensions import db
-from app.inventory import service as inventory_service
 from app.inventory.models import InventoryLevel
 from app.orders.models import Order
 from app.warehouses.models import Warehouse
@@ -25,20 +26,32 @@ def get_warehouse(company_id: int, warehouse_id: int) -> Warehouse:
     return get_owned(Warehouse, company_id, warehouse_id)
 
 
+def missing_warehouses(company_id: int, warehouse_ids, *, placing_stock: bool = False) -> list[int]:
+    """Those of these ids that are not (undeleted) warehouses of the company.
+
+    A caller about to place stock in them takes a share lock on those that exist, held until it
+    commits, so that a concurrent deletion waits for it and then sees the stock (delete_warehouse).
+    """
+    found = scoped(Warehouse, company_id).where(Warehouse.id.in_(warehouse_ids)).with_only_columns(Warehouse.id)
+    if placing_stock:
+        found = found.with_for_update(read=True)
+    return sorted(set(warehouse_ids) - set(db.session.scalars(found)))
+
+
 def create_warehouse(company_id: int, name: str, address: str | None = None) -> Warehouse:
-    warehouse = Warehouse(company_id=company_id, address=address)
-    warehouse.rename(name)
-    db.session.add(warehouse)
-    commit_or_name_taken("warehouse", name)
+    with use_case():
+        warehouse = Warehouse(company_id=company_id, address=address)
+        warehouse.rename(name)
+        db.session.add(warehouse)
+        flush_or_name_taken("warehouse", name)
     return warehouse
 
 
 def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Warehouse:
-    warehouse = get_owned(Warehouse, company_id, warehouse_id)
-    in_warehouse = InventoryLevel.warehouse_id == warehouse_id
-    with inventory_service.changing_alert_inputs(company_id, in_warehouse, when="is_active" in changes):
-        change_named(warehouse, "warehouse", changes)
-    db.session.commit()
+    with use_case():
+        warehouse = get_owned(Warehouse, company_id, warehouse_id)
+        with read_model.warehouse_activity_changed(company_id, warehouse_id, when="is_active" in changes):
+            change_named(warehouse, "warehouse", changes)
     return warehouse
 
 
@@ -52,19 +65,18 @@ def delete_warehouse(company_id: int, warehouse_id: int) -> None:
     waits for this and then finds no warehouse (its share lock, see missing_warehouses).
     """
     in_warehouse = (InventoryLevel.company_id == company_id, InventoryLevel.warehouse_id == warehouse_id)
-    lock_levels = sa.select(InventoryLevel).where(*in_warehouse).order_by(InventoryLevel.id).with_for_update()
-    db.session.execute(lock_levels).all()
-    warehouse = get_owned(Warehouse, company_id, warehouse_id, for_update=True)
-    # Read again now that no one can add stock here: a level may have been created while we waited.
-    holding = db.session.scalar(sa.select(InventoryLevel.id).where(
-        *in_warehouse, (InventoryLevel.on_hand > 0) | (InventoryLevel.reserved > 0)).limit(1))
-    pending = db.session.scalar(sa.select(Order.id).where(
-        Order.company_id == company_id, Order.warehouse_id == warehouse_id, Order.status == "pending").limit(1))
-    if holding or pending:
-        raise InUse(
-            f"Warehouse {warehouse_id} holds stock or pending orders: move or sell the stock, or deactivate "
-            f"the warehouse with PATCH {{\"is_active\": false}}"
-        )
-    db.session.execute(sa.delete(InventoryLevel).where(*in_warehouse))
-    warehouse.name_key, warehouse.is_active, warehouse.deleted_at = None, False, utcnow()
-    db.session.commit()
+    with use_case():
+        db.session.execute(sa.select(InventoryLevel.id).where(*in_warehouse).order_by(InventoryLevel.id).with_for_update()).all()
+        warehouse = get_owned(Warehouse, company_id, warehouse_id, for_update=True)
+        # Read again now that no one can add stock here: a level may have been created while we waited.
+        holding = db.session.scalar(sa.select(InventoryLevel.id).where(
+            *in_warehouse, (InventoryLevel.on_hand > 0) | (InventoryLevel.reserved > 0)).limit(1))
+        pending = db.session.scalar(sa.select(Order.id).where(
+            Order.company_id == company_id, Order.warehouse_id == warehouse_id, Order.status == "pending").limit(1))
+        if holding or pending:
+            raise InUse(
+                f"Warehouse {warehouse_id} holds stock or pending orders: move or sell the stock, or deactivate "
+                f"the warehouse with PATCH {{\"is_active\": false}}"
+            )
+        db.session.execute(sa.delete(InventoryLevel).where(*in_warehouse))
+        warehouse.name_key, warehouse.is_active, warehouse.deleted_at = None, False, utcnow()

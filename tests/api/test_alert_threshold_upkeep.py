@@ -4,15 +4,16 @@ Each level stores the threshold its alerts compare with; these tests change each
 the API — the company default, a product type's threshold, a product's threshold, type or archiving,
 a warehouse's activity, new levels — and read the alerts before and after. Unless a test says
 otherwise the company default applies: threshold 10, a 30-day window; a product stocked with 12 that
-sells 2 today sits at its threshold with 150 days left. After every test the autouse
+sells 2 today sits at its threshold with 150 days left. After every test the fixture
 `stored_alert_inputs_stay_current` compares every stored threshold with a plain-SQL recomputation.
 """
 
-from tests.api.alerting import (  # noqa: F401  (fixtures: main, backroom, stored_alert_inputs_stay_current)
-    alerted, at_threshold, move, sell, set_company, set_override, low_stock, main, backroom,
-    stored_alert_inputs_stay_current,
-)
+import pytest
+
+from tests.api.alerting import alerted, at_threshold, low_stock, move, sell, set_company, set_override
 from tests.factories import make_product, make_product_type, make_warehouse
+
+pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 
 
 def thresholds(account) -> list[tuple[int, int, int]]:

@@ -5,11 +5,12 @@ As in test_alerts.py: unless a test says otherwise the company default applies â
 """
 
 
-from tests.api.alerting import (  # noqa: F401  (fixtures: main, backroom, stored_alert_inputs_stay_current)
-    alerted, at_threshold, low_stock, numbers, sell, set_company, set_override, main, backroom,
-    stored_alert_inputs_stay_current,
-)
+import pytest
+
+from tests.api.alerting import alerted, at_threshold, low_stock, numbers, sell, set_company, set_override
 from tests.factories import link_supplier, make_product, make_product_type, make_supplier
+
+pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 
 
 # Which threshold applies

@@ -6,11 +6,13 @@ threshold 10, a 30-day window; a product stocked with 12 that sells 2 today sits
 
 import pytest
 
-from tests.api.alerting import (  # noqa: F401  (fixtures: main, backroom, stored_alert_inputs_stay_current)
-    alerted, at_threshold, levels_of, low_stock, MISSING, move, numbers, place_order, request_alerts, sell, set_company, today_minus, main, backroom,
-    stored_alert_inputs_stay_current,
+from tests.api.alerting import (
+    MISSING, alerted, at_threshold, levels_of, low_stock, move, numbers, place_order, request_alerts, sell, set_company,
+    today_minus,
 )
 from tests.factories import link_supplier, make_bundle, make_product, make_product_type, make_supplier, make_warehouse
+
+pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 
 
 # What alerts

@@ -8,31 +8,7 @@ import sqlalchemy as sa
 from app.bundles.models import BundleComponent
 from app.extensions import db
 from app.products.models import Product
-
-
-def make_warehouse(account, name):
-    response = account.post("/api/warehouses", json={"name": name})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def make_product(account, sku, stock=None, name=None, price="9.99"):
-    inventory = [{"warehouse_id": w, "quantity": q} for w, q in (stock or {}).items()]
-    response = account.post("/api/products", json={"name": name or sku.title(), "sku": sku, "price": price,
-                                                    "inventory": inventory})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def lines(*pairs):
-    return [{"product_id": product["id"], "quantity": quantity} for product, quantity in pairs]
-
-
-def make_bundle(account, sku, *pairs, name=None, price="29.99"):
-    response = account.post("/api/bundles", json={"name": name or sku.title(), "sku": sku, "price": price,
-                                                   "components": lines(*pairs)})
-    assert response.status_code == 201, response.json
-    return response.json
+from tests.factories import create_bundle, create_product, lines, make_warehouse
 
 
 def set_components(account, bundle, *pairs):
@@ -76,8 +52,8 @@ def counting_statements(app):
 def shop(acme):
     """RETRO-CLOCK and BATTERY-AA in three warehouses: W1 (10 and 3), W2 (5 and no level), W3 (4 and 4)."""
     w1, w2, w3 = (make_warehouse(acme, name) for name in ("Main", "Overflow", "Outlet"))
-    clock = make_product(acme, "RETRO-CLOCK", {w1: 10, w2: 5, w3: 4}, name="Retro Clock")
-    battery = make_product(acme, "BATTERY-AA", {w1: 3, w3: 4}, name="AA Battery")
+    clock = create_product(acme, "RETRO-CLOCK", {w1: 10, w2: 5, w3: 4}, name="Retro Clock")
+    battery = create_product(acme, "BATTERY-AA", {w1: 3, w3: 4}, name="AA Battery")
     return w1, w2, w3, clock, battery
 
 
@@ -106,7 +82,7 @@ def test_creating_a_bundle_returns_it_with_components_and_availability(acme, sho
 
 
 def test_a_bundle_holds_no_stock_of_its_own(acme, shop):
-    bundle = make_bundle(acme, "GIFT-BOX", (shop[3], 2), (shop[4], 1))
+    bundle = create_bundle(acme, "GIFT-BOX", (shop[3], 2), (shop[4], 1))
     assert bundle["total_on_hand"] == 0
     product_view = acme.get(f"/api/products/{bundle['id']}").json
     assert product_view["is_bundle"] is True
@@ -117,23 +93,23 @@ def test_a_bundle_holds_no_stock_of_its_own(acme, shop):
 def test_availability_lists_only_warehouses_where_some_component_has_a_level(acme, shop):
     w1, w2, w3, clock, _ = shop
     make_warehouse(acme, "Empty Shed")
-    assert availability(make_bundle(acme, "CLOCK-DUO", (clock, 2))) == {w1: 5, w2: 2, w3: 2}
+    assert availability(create_bundle(acme, "CLOCK-DUO", (clock, 2))) == {w1: 5, w2: 2, w3: 2}
 
 
 def test_a_bundle_of_unstocked_products_has_no_availability(acme):
-    lamp = make_product(acme, "LAVA-LAMP")
-    body = make_bundle(acme, "LAMP-KIT", (lamp, 1))
+    lamp = create_product(acme, "LAVA-LAMP")
+    body = create_bundle(acme, "LAMP-KIT", (lamp, 1))
     assert body["availability"] == []
     assert body["total_available"] == 0
 
 
 def test_a_nested_bundle_is_available_as_often_as_its_inner_bundle_allows(acme):
     w1, w2 = make_warehouse(acme, "Main"), make_warehouse(acme, "Overflow")
-    clock = make_product(acme, "RETRO-CLOCK", {w1: 20, w2: 5})
-    battery = make_product(acme, "BATTERY-AA", {w1: 7})
-    gift_box = make_bundle(acme, "GIFT-BOX", (clock, 2), (battery, 1))
+    clock = create_product(acme, "RETRO-CLOCK", {w1: 20, w2: 5})
+    battery = create_product(acme, "BATTERY-AA", {w1: 7})
+    gift_box = create_bundle(acme, "GIFT-BOX", (clock, 2), (battery, 1))
     assert availability(gift_box) == {w1: 7, w2: 0}
-    party_pack = make_bundle(acme, "PARTY-PACK", (gift_box, 2))
+    party_pack = create_bundle(acme, "PARTY-PACK", (gift_box, 2))
     assert availability(party_pack) == {w1: 3, w2: 0}
     assert party_pack["total_available"] == 3
     assert party_pack["components"] == [{"product_id": gift_box["id"], "sku": "GIFT-BOX", "name": "Gift-Box", "quantity": 2}]
@@ -141,8 +117,8 @@ def test_a_nested_bundle_is_available_as_often_as_its_inner_bundle_allows(acme):
 
 def test_a_nested_bundle_takes_the_minimum_with_its_plain_components(acme, shop):
     w1, w2, w3, clock, battery = shop
-    gift_box = make_bundle(acme, "GIFT-BOX", (clock, 1))  # W1 10, W2 5, W3 4
-    hamper = make_bundle(acme, "HAMPER", (gift_box, 2), (battery, 1))
+    gift_box = create_bundle(acme, "GIFT-BOX", (clock, 1))  # W1 10, W2 5, W3 4
+    hamper = create_bundle(acme, "HAMPER", (gift_box, 2), (battery, 1))
     assert availability(hamper) == {w1: 3, w2: 0, w3: 2}
 
 
@@ -164,8 +140,8 @@ def test_a_nested_bundle_takes_the_minimum_with_its_plain_components(acme, shop)
     ],
 )
 def test_invalid_components_are_refused_and_nothing_is_written(app, acme, globex, case, components):
-    clock = make_product(acme, "RETRO-CLOCK")
-    theirs = make_product(globex, "GLOBEX-GEAR")
+    clock = create_product(acme, "RETRO-CLOCK")
+    theirs = create_product(globex, "GLOBEX-GEAR")
     before = row_counts(app)
     body = {"name": "Gift Box", "sku": "GIFT-BOX", "price": "29.99"}
     if components is not None:
@@ -178,7 +154,7 @@ def test_invalid_components_are_refused_and_nothing_is_written(app, acme, globex
 
 
 def test_an_archived_product_cannot_become_a_component(app, acme):
-    clock = make_product(acme, "RETRO-CLOCK")
+    clock = create_product(acme, "RETRO-CLOCK")
     assert acme.delete(f"/api/products/{clock['id']}").status_code == 204
     before = row_counts(app)
     response = acme.post("/api/bundles", json={"name": "Gift Box", "sku": "GIFT-BOX", "price": "29.99",
@@ -190,7 +166,7 @@ def test_an_archived_product_cannot_become_a_component(app, acme):
 
 @pytest.mark.parametrize("missing", ["name", "sku", "price"])
 def test_a_bundle_needs_a_name_sku_and_price(acme, missing):
-    clock = make_product(acme, "RETRO-CLOCK")
+    clock = create_product(acme, "RETRO-CLOCK")
     body = {"name": "Gift Box", "sku": "GIFT-BOX", "price": "29.99", "components": lines((clock, 1))}
     del body[missing]
     response = acme.post("/api/bundles", json=body)
@@ -201,13 +177,13 @@ def test_a_bundle_needs_a_name_sku_and_price(acme, missing):
 @pytest.mark.parametrize("whose", ["own product", "own bundle", "other company's product"])
 @pytest.mark.parametrize("sku", ["GIFT-BOX", "gift-box", " Gift-Box "])
 def test_a_sku_already_used_by_any_product_is_refused_and_nothing_is_written(app, acme, globex, whose, sku):
-    clock = make_product(acme, "RETRO-CLOCK")
+    clock = create_product(acme, "RETRO-CLOCK")
     if whose == "own product":
-        make_product(acme, "GIFT-BOX")
+        create_product(acme, "GIFT-BOX")
     elif whose == "own bundle":
-        make_bundle(acme, "GIFT-BOX", (clock, 1))
+        create_bundle(acme, "GIFT-BOX", (clock, 1))
     else:
-        make_product(globex, "GIFT-BOX")
+        create_product(globex, "GIFT-BOX")
     before = row_counts(app)
     response = acme.post("/api/bundles", json={"name": "Gift Box", "sku": sku, "price": "29.99",
                                                "components": lines((clock, 2))})
@@ -218,8 +194,8 @@ def test_a_sku_already_used_by_any_product_is_refused_and_nothing_is_written(app
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
 def test_only_managers_and_admins_create_bundles_or_change_components(acme, role):
-    clock = make_product(acme, "RETRO-CLOCK")
-    bundle = make_bundle(acme, "GIFT-BOX", (clock, 1))
+    clock = create_product(acme, "RETRO-CLOCK")
+    bundle = create_bundle(acme, "GIFT-BOX", (clock, 1))
     member = acme.add_user(role)
     body = {"name": "Party Pack", "sku": "PARTY-PACK", "price": "5", "components": lines((clock, 1))}
     assert member.post("/api/bundles", json=body).status_code == 403
@@ -233,8 +209,8 @@ def test_only_managers_and_admins_create_bundles_or_change_components(acme, role
 
 def test_putting_components_replaces_the_whole_list(app, acme, shop):
     w1, w2, w3, clock, battery = shop
-    lamp = make_product(acme, "LAVA-LAMP", {w2: 9})
-    bundle = make_bundle(acme, "GIFT-BOX", (clock, 2), (battery, 1))
+    lamp = create_product(acme, "LAVA-LAMP", {w2: 9})
+    bundle = create_bundle(acme, "GIFT-BOX", (clock, 2), (battery, 1))
     response = set_components(acme, bundle, (clock, 1), (lamp, 3))
     assert response.status_code == 200
     assert sorted((c["product_id"], c["quantity"]) for c in response.json["components"]) == sorted(
@@ -246,8 +222,8 @@ def test_putting_components_replaces_the_whole_list(app, acme, shop):
 
 def test_a_bundle_may_be_made_to_contain_another_bundle(acme, shop):
     w1, w2, w3, clock, battery = shop
-    gift_box = make_bundle(acme, "GIFT-BOX", (clock, 2), (battery, 1))
-    hamper = make_bundle(acme, "HAMPER", (clock, 1))
+    gift_box = create_bundle(acme, "GIFT-BOX", (clock, 2), (battery, 1))
+    hamper = create_bundle(acme, "HAMPER", (clock, 1))
     response = set_components(acme, hamper, (gift_box, 1), (clock, 1))
     assert response.status_code == 200
     assert availability(response.json) == {w1: 3, w2: 0, w3: 2}
@@ -255,25 +231,25 @@ def test_a_bundle_may_be_made_to_contain_another_bundle(acme, shop):
 
 def test_a_diamond_of_bundles_is_not_a_cycle(acme, shop):
     clock = shop[3]
-    gift_box = make_bundle(acme, "GIFT-BOX", (clock, 1))
-    left = make_bundle(acme, "LEFT-KIT", (gift_box, 1))
-    right = make_bundle(acme, "RIGHT-KIT", (gift_box, 2))
-    top = make_bundle(acme, "TOP-KIT", (clock, 1))
+    gift_box = create_bundle(acme, "GIFT-BOX", (clock, 1))
+    left = create_bundle(acme, "LEFT-KIT", (gift_box, 1))
+    right = create_bundle(acme, "RIGHT-KIT", (gift_box, 2))
+    top = create_bundle(acme, "TOP-KIT", (clock, 1))
     assert set_components(acme, top, (left, 1), (right, 1)).status_code == 200
 
 
 @pytest.mark.parametrize("shape", ["itself", "A→B→A", "A→B→C→A"])
 def test_a_cycle_is_refused_and_the_components_are_unchanged(app, acme, shop, shape):
     clock = shop[3]
-    a = make_bundle(acme, "BUNDLE-A", (clock, 2))
+    a = create_bundle(acme, "BUNDLE-A", (clock, 2))
     if shape == "itself":
         target, new = a, [(a, 1)]
     elif shape == "A→B→A":
-        b = make_bundle(acme, "BUNDLE-B", (a, 1))
+        b = create_bundle(acme, "BUNDLE-B", (a, 1))
         target, new = a, [(b, 1), (clock, 1)]
     else:
-        b = make_bundle(acme, "BUNDLE-B", (a, 1))
-        c = make_bundle(acme, "BUNDLE-C", (b, 1))
+        b = create_bundle(acme, "BUNDLE-B", (a, 1))
+        c = create_bundle(acme, "BUNDLE-C", (b, 1))
         target, new = a, [(c, 1)]
     before = acme.get(f"/api/bundles/{target['id']}").json
     response = set_components(acme, target, *new)
@@ -296,10 +272,10 @@ def test_a_cycle_is_refused_and_the_components_are_unchanged(app, acme, shop, sh
     ],
 )
 def test_invalid_replacement_components_are_refused_and_the_old_ones_kept(app, acme, globex, case, components):
-    clock = make_product(acme, "RETRO-CLOCK")
-    battery = make_product(acme, "BATTERY-AA")
-    theirs = make_product(globex, "GLOBEX-GEAR")
-    bundle = make_bundle(acme, "GIFT-BOX", (battery, 4))
+    clock = create_product(acme, "RETRO-CLOCK")
+    battery = create_product(acme, "BATTERY-AA")
+    theirs = create_product(globex, "GLOBEX-GEAR")
+    bundle = create_bundle(acme, "GIFT-BOX", (battery, 4))
     response = acme.put(f"/api/bundles/{bundle['id']}/components",
                         json={"components": components(clock["id"], theirs["id"])})
     assert response.status_code == 422, case
@@ -309,9 +285,9 @@ def test_invalid_replacement_components_are_refused_and_the_old_ones_kept(app, a
 
 @pytest.mark.parametrize("target", ["plain product", "unknown", "another company's bundle"])
 def test_replacing_components_of_something_that_is_not_our_bundle_is_not_found(acme, globex, target):
-    clock = make_product(acme, "RETRO-CLOCK")
+    clock = create_product(acme, "RETRO-CLOCK")
     ids = {"plain product": clock["id"], "unknown": 999999,
-           "another company's bundle": make_bundle(globex, "GLOBEX-KIT", (make_product(globex, "GEAR"), 1))["id"]}
+           "another company's bundle": create_bundle(globex, "GLOBEX-KIT", (create_product(globex, "GEAR"), 1))["id"]}
     response = acme.put(f"/api/bundles/{ids[target]}/components", json={"components": lines((clock, 1))})
     assert response.status_code == 404
     assert response.json["error"] == "not_found"
@@ -321,7 +297,7 @@ def test_replacing_components_of_something_that_is_not_our_bundle_is_not_found(a
 
 
 def test_getting_a_bundle_by_id(acme, shop):
-    bundle = make_bundle(acme, "GIFT-BOX", (shop[3], 2), (shop[4], 1))
+    bundle = create_bundle(acme, "GIFT-BOX", (shop[3], 2), (shop[4], 1))
     response = acme.get(f"/api/bundles/{bundle['id']}")
     assert response.status_code == 200
     assert response.json == {k: v for k, v in bundle.items() if k not in ("product_id", "message")}
@@ -329,8 +305,8 @@ def test_getting_a_bundle_by_id(acme, shop):
 
 @pytest.mark.parametrize("target", ["plain product", "unknown", "another company's bundle"])
 def test_getting_something_that_is_not_our_bundle_is_not_found(acme, globex, target):
-    ids = {"plain product": make_product(acme, "RETRO-CLOCK")["id"], "unknown": 999999,
-           "another company's bundle": make_bundle(globex, "GLOBEX-KIT", (make_product(globex, "GEAR"), 1))["id"]}
+    ids = {"plain product": create_product(acme, "RETRO-CLOCK")["id"], "unknown": 999999,
+           "another company's bundle": create_bundle(globex, "GLOBEX-KIT", (create_product(globex, "GEAR"), 1))["id"]}
     response = acme.get(f"/api/bundles/{ids[target]}")
     assert response.status_code == 404
     assert response.json["error"] == "not_found"
@@ -338,9 +314,9 @@ def test_getting_something_that_is_not_our_bundle_is_not_found(acme, globex, tar
 
 def test_listing_bundles_shows_only_the_companys_bundles_by_id(acme, globex, shop):
     clock = shop[3]
-    first = make_bundle(acme, "GIFT-BOX", (clock, 1))
-    second = make_bundle(acme, "CLOCK-DUO", (clock, 2))
-    make_bundle(globex, "GLOBEX-KIT", (make_product(globex, "GEAR"), 1))
+    first = create_bundle(acme, "GIFT-BOX", (clock, 1))
+    second = create_bundle(acme, "CLOCK-DUO", (clock, 2))
+    create_bundle(globex, "GLOBEX-KIT", (create_product(globex, "GEAR"), 1))
     body = acme.get("/api/bundles").json
     assert [b["id"] for b in body["items"]] == [first["id"], second["id"]]
     assert (body["page"], body["per_page"], body["total"]) == (1, 50, 2)
@@ -349,15 +325,15 @@ def test_listing_bundles_shows_only_the_companys_bundles_by_id(acme, globex, sho
 
 
 def test_listing_bundles_hides_archived_ones_unless_asked(acme, shop):
-    kept = make_bundle(acme, "GIFT-BOX", (shop[3], 1))
-    archived = make_bundle(acme, "OLD-KIT", (shop[3], 1))
+    kept = create_bundle(acme, "GIFT-BOX", (shop[3], 1))
+    archived = create_bundle(acme, "OLD-KIT", (shop[3], 1))
     assert acme.delete(f"/api/products/{archived['id']}").status_code == 204
     assert [b["id"] for b in acme.get("/api/bundles").json["items"]] == [kept["id"]]
     assert [b["id"] for b in acme.get("/api/bundles?is_active=false").json["items"]] == [archived["id"]]
 
 
 def test_bundles_are_listed_page_by_page(acme, shop):
-    ids = [make_bundle(acme, f"KIT-{n}", (shop[3], 1))["id"] for n in range(5)]
+    ids = [create_bundle(acme, f"KIT-{n}", (shop[3], 1))["id"] for n in range(5)]
     body = acme.get("/api/bundles?page=2&per_page=2").json
     assert [b["id"] for b in body["items"]] == ids[2:4]
     assert body["total"] == 5
@@ -367,9 +343,9 @@ def test_bundles_are_listed_page_by_page(acme, shop):
 
 
 def nested_chain(account, depth, base):
-    bundle = make_bundle(account, "LEVEL-1", (base, 1))
+    bundle = create_bundle(account, "LEVEL-1", (base, 1))
     for level in range(2, depth + 1):
-        bundle = make_bundle(account, f"LEVEL-{level}", (bundle, 1))
+        bundle = create_bundle(account, f"LEVEL-{level}", (bundle, 1))
     return bundle
 
 
@@ -382,7 +358,7 @@ def statements_for(app, account, path):
 
 
 def test_reading_a_deeply_nested_bundle_takes_as_many_queries_as_a_flat_one(app, acme, shop):
-    flat = make_bundle(acme, "GIFT-BOX", (shop[3], 2), (shop[4], 1))
+    flat = create_bundle(acme, "GIFT-BOX", (shop[3], 2), (shop[4], 1))
     deep = nested_chain(acme, 4, shop[3])
     assert availability(deep) == {shop[0]: 10, shop[1]: 5, shop[2]: 4}
     flat_count = statements_for(app, acme, f"/api/bundles/{flat['id']}")
@@ -392,8 +368,8 @@ def test_reading_a_deeply_nested_bundle_takes_as_many_queries_as_a_flat_one(app,
 
 
 def test_listing_five_bundles_takes_as_many_queries_as_listing_one(app, acme, shop):
-    make_bundle(acme, "GIFT-BOX-1", (shop[3], 1), (shop[4], 1))
+    create_bundle(acme, "GIFT-BOX-1", (shop[3], 1), (shop[4], 1))
     one = statements_for(app, acme, "/api/bundles")
     for n in range(2, 6):
-        make_bundle(acme, f"GIFT-BOX-{n}", (shop[3], n), (shop[4], 1))
+        create_bundle(acme, f"GIFT-BOX-{n}", (shop[3], n), (shop[4], 1))
     assert statements_for(app, acme, "/api/bundles") == one

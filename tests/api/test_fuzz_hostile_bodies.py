@@ -20,6 +20,8 @@ from tests.conftest import PASSWORD
 from tests.dbstate import database_state
 from tests.factories import link_supplier, make_bundle, make_product, make_product_type, make_supplier, make_warehouse
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SEED = os.environ.get("FUZZ_SEED")
 HOLE = "@@HOSTILE@@"

@@ -10,27 +10,16 @@ from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import InventoryLevel, StockMovement
 from app.products.models import Product
+from tests.factories import create_product, make_warehouse
 
 ENDPOINTS = ["/api/products", "/api/bundles"]
-
-
-def make_warehouse(account, name):
-    response = account.post("/api/warehouses", json={"name": name})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
-
-
-def make_product(account, sku, **extra):
-    response = account.post("/api/products", json={"name": sku.title(), "sku": sku, "price": "4.99", **extra})
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def body_for(account, path, sku, price="19.99"):
     """A creation body for the endpoint; a bundle gets a fresh component of the account's company."""
     body = {"name": sku.title(), "sku": sku, "price": price}
     if path == "/api/bundles":
-        body["components"] = [{"product_id": make_product(account, f"{sku}-PART")["id"], "quantity": 2}]
+        body["components"] = [{"product_id": create_product(account, f"{sku}-PART")["id"], "quantity": 2}]
     return body
 
 
@@ -138,7 +127,7 @@ def test_keys_are_per_company(app, acme, globex, path):
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_a_request_that_failed_with_a_conflict_can_be_retried_with_the_same_key(app, acme, path):
-    squatter = make_product(acme, "RETRO-CLOCK")
+    squatter = create_product(acme, "RETRO-CLOCK")
     body = body_for(acme, path, "RETRO-CLOCK")
     failed = keyed_post(acme, path, body, "clock-retry")
     assert failed.status_code == 409

@@ -8,19 +8,12 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.inventory.models import InventoryLevel, StockMovement
-from tests.factories import make_warehouse
+from tests.factories import make_product, make_warehouse
 
 LEVEL_KEYS = {"id", "product_id", "sku", "warehouse_id", "on_hand", "reserved", "available", "low_stock_threshold",
               "threshold", "updated_at"}
 ROW_KEYS = {"id", "type", "product_id", "warehouse_id", "quantity_change", "on_hand_after", "reason", "reference",
             "transfer_id", "order_id", "bundle_id", "user_id", "occurred_at", "created_at"}
-
-
-def make_product(account, sku, stock=None, **extra):
-    inventory = [{"warehouse_id": w, "quantity": q} for w, q in (stock or {}).items()]
-    response = account.post("/api/products", json={"name": sku.title(), "sku": sku, "price": "9.99", "inventory": inventory, **extra})
-    assert response.status_code == 201, response.json
-    return response.json["id"]
 
 
 def move(account, **body):

@@ -6,14 +6,16 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from app.alerts import read_model
 from app.extensions import db
 from app.inventory import ledger
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
-from tests.api.alerting import stored_alert_inputs_stay_current  # noqa: F401  (autouse: stored sales figures)
 from tests.factories import make_bundle, make_product, make_warehouse
 
+pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
+
 REAL_APPEND = ledger.append
-REAL_COUNT_SALE = ledger.count_sale
+REAL_COUNT_SALE = read_model.sale_counted
 LEVEL_KEYS = {"id", "product_id", "warehouse_id", "on_hand", "reserved", "available", "updated_at"}
 ROW_KEYS = {"id", "type", "product_id", "warehouse_id", "quantity_change", "on_hand_after", "reason", "reference",
             "transfer_id", "order_id", "bundle_id", "user_id", "occurred_at", "created_at"}
@@ -349,8 +351,8 @@ def failing_append(fail_on_call=1):
     def append(level, type, change, **refs):
         calls.append(type)
         if len(calls) == fail_on_call:
-            level.on_hand += change  # what the real append does first …
-            raise RuntimeError("injected: crash before the ledger insert")  # … then dies before the row
+            # The level has already changed (its stock rules ran); the crash comes before the row.
+            raise RuntimeError("injected: crash before the ledger insert")
         return REAL_APPEND(level, type, change, **refs)
 
     return append
@@ -403,7 +405,7 @@ def test_a_crash_between_the_level_update_and_the_ledger_insert_changes_nothing(
 def test_a_crash_in_the_daily_sales_rollup_after_the_ledger_insert_changes_nothing(app, acme, gift_set, monkeypatch, product, fail_on_call):
     moved(acme, type="sale", product_id=gift_set.clock, warehouse_id=gift_set.main, quantity=1, occurred_at="2025-03-01T12:00:00Z")
     before = state(app)
-    monkeypatch.setattr(ledger, "count_sale", failing_count_sale(fail_on_call))
+    monkeypatch.setattr(read_model, "sale_counted", failing_count_sale(fail_on_call))
     assert_failed_and_changed_nothing(app, acme, before, {
         "type": "sale", "product_id": getattr(gift_set, product), "warehouse_id": gift_set.main, "quantity": 2,
         "occurred_at": "2025-03-01T15:00:00Z"})

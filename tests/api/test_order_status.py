@@ -10,8 +10,9 @@ from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from app.orders.models import Order, OrderReservation
-from tests.api.alerting import stored_alert_inputs_stay_current  # noqa: F401  (autouse: stored sales figures)
-from tests.factories import lines, make_bundle, make_product, make_warehouse
+from tests.factories import lines
+
+pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 
 MISSING = 999_999
 
@@ -81,90 +82,79 @@ def assert_invariants(app):
         assert set(held) <= {(lv.product_id, lv.warehouse_id) for lv in levels}
 
 
-@pytest.fixture
-def shop(acme):
-    """Acme's Main warehouse: 10 RETRO-CLOCK, 12 BATTERY-AA; ALARM-KIT = 1 clock + 2 batteries; GIFT-BOX = 2 kits + 1 battery."""
-    main = make_warehouse(acme, "Main")
-    clock = make_product(acme, "RETRO-CLOCK", {main: 10}, price="19.99")
-    battery = make_product(acme, "BATTERY-AA", {main: 12}, price="0.99")
-    kit = make_bundle(acme, "ALARM-KIT", (clock, 1), (battery, 2), price="24.99")
-    gift = make_bundle(acme, "GIFT-BOX", (kit, 2), (battery, 1), price="45.00")
-    return dict(main=main, clock=clock, battery=battery, kit=kit, gift=gift)
-
-
-def test_shipping_turns_the_reservations_into_sale_movements(app, acme, shop):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3), (shop["battery"], 2))
+def test_shipping_turns_the_reservations_into_sale_movements(app, acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3), (kit_shop["battery"], 2))
     response = set_status(acme, order_id, "shipped")
     assert response.status_code == 200, response.json
     assert (response.json["id"], response.json["status"]) == (order_id, "shipped")
-    assert level(acme, shop["clock"], shop["main"]) == (7, 0)
-    assert level(acme, shop["battery"], shop["main"]) == (10, 0)
-    assert sales(app) == sorted([(shop["clock"], -3, 7, order_id, None), (shop["battery"], -2, 10, order_id, None)])
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (7, 0)
+    assert level(acme, kit_shop["battery"], kit_shop["main"]) == (10, 0)
+    assert sales(app) == sorted([(kit_shop["clock"], -3, 7, order_id, None), (kit_shop["battery"], -2, 10, order_id, None)])
     assert_invariants(app)
 
 
-def test_the_sale_rows_of_a_shipped_order_are_in_the_ledger_api(acme, shop):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3))
+def test_the_sale_rows_of_a_shipped_order_are_in_the_ledger_api(acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     set_status(acme, order_id, "shipped")
-    rows = acme.get(f"/api/inventory/movements?type=sale&product_id={shop['clock']}").json["items"]
+    rows = acme.get(f"/api/inventory/movements?type=sale&product_id={kit_shop['clock']}").json["items"]
     assert [(r["quantity_change"], r["on_hand_after"], r["order_id"], r["bundle_id"], r["warehouse_id"]) for r in rows] == [
-        (-3, 7, order_id, None, shop["main"])]
+        (-3, 7, order_id, None, kit_shop["main"])]
     assert rows[0]["user_id"] == acme.user_id
 
 
-def test_shipping_a_bundle_line_sells_its_components_naming_the_bundle(app, acme, shop):
-    order_id = placed(acme, shop["main"], (shop["kit"], 2), (shop["gift"], 1))
+def test_shipping_a_bundle_line_sells_its_components_naming_the_bundle(app, acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["kit"], 2), (kit_shop["gift"], 1))
     assert set_status(acme, order_id, "shipped").status_code == 200
-    assert level(acme, shop["clock"], shop["main"]) == (6, 0)  # 2 + 2
-    assert level(acme, shop["battery"], shop["main"]) == (3, 0)  # 4 + 2 × 2 + 1
-    assert level(acme, shop["kit"], shop["main"]) is None
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (6, 0)  # 2 + 2
+    assert level(acme, kit_shop["battery"], kit_shop["main"]) == (3, 0)  # 4 + 2 × 2 + 1
+    assert level(acme, kit_shop["kit"], kit_shop["main"]) is None
     rows = sales(app, order_id)
     assert sorted((p, change, bundle) for p, change, _, _, bundle in rows) == sorted([
-        (shop["clock"], -2, shop["kit"]), (shop["battery"], -4, shop["kit"]),
-        (shop["clock"], -2, shop["gift"]), (shop["battery"], -5, shop["gift"])])
+        (kit_shop["clock"], -2, kit_shop["kit"]), (kit_shop["battery"], -4, kit_shop["kit"]),
+        (kit_shop["clock"], -2, kit_shop["gift"]), (kit_shop["battery"], -5, kit_shop["gift"])])
     assert sum(change for _, change, *_ in rows) == -13
     assert_invariants(app)
 
 
-def test_shipping_adds_the_units_to_today_daily_sales(app, acme, shop):
-    first = placed(acme, shop["main"], (shop["clock"], 3))
-    second = placed(acme, shop["main"], (shop["clock"], 1), (shop["kit"], 2))
+def test_shipping_adds_the_units_to_today_daily_sales(app, acme, kit_shop):
+    first = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
+    second = placed(acme, kit_shop["main"], (kit_shop["clock"], 1), (kit_shop["kit"], 2))
     before = dt.datetime.now(dt.timezone.utc).date()
     set_status(acme, first, "shipped")
     set_status(acme, second, "shipped")
     today = dt.datetime.now(dt.timezone.utc).date()
     assert before == today, "the test ran across midnight UTC"
-    assert units_sold(app) == {(shop["clock"], shop["main"], today): 6, (shop["battery"], shop["main"], today): 4}
+    assert units_sold(app) == {(kit_shop["clock"], kit_shop["main"], today): 6, (kit_shop["battery"], kit_shop["main"], today): 4}
 
 
-def test_a_pending_order_adds_nothing_to_daily_sales(app, acme, shop):
-    placed(acme, shop["main"], (shop["clock"], 3))
+def test_a_pending_order_adds_nothing_to_daily_sales(app, acme, kit_shop):
+    placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     assert units_sold(app) == {}
 
 
-def test_cancelling_releases_the_reservations_and_sells_nothing(app, acme, shop):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3), (shop["kit"], 2))
+def test_cancelling_releases_the_reservations_and_sells_nothing(app, acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3), (kit_shop["kit"], 2))
     ledger_before = snapshot(app, acme, order_id)[2]
     response = set_status(acme, order_id, "cancelled")
     assert (response.status_code, response.json["status"]) == (200, "cancelled")
-    assert level(acme, shop["clock"], shop["main"]) == (10, 0)
-    assert level(acme, shop["battery"], shop["main"]) == (12, 0)
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (10, 0)
+    assert level(acme, kit_shop["battery"], kit_shop["main"]) == (12, 0)
     assert snapshot(app, acme, order_id)[2] == ledger_before
     assert (sales(app), units_sold(app)) == ([], {})
     assert_invariants(app)
 
 
-def test_released_stock_can_be_ordered_again(app, acme, shop):
-    set_status(acme, placed(acme, shop["main"], (shop["clock"], 10)), "cancelled")
-    placed(acme, shop["main"], (shop["clock"], 10))
-    assert level(acme, shop["clock"], shop["main"]) == (10, 10)
+def test_released_stock_can_be_ordered_again(app, acme, kit_shop):
+    set_status(acme, placed(acme, kit_shop["main"], (kit_shop["clock"], 10)), "cancelled")
+    placed(acme, kit_shop["main"], (kit_shop["clock"], 10))
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (10, 10)
     assert_invariants(app)
 
 
 @pytest.mark.parametrize("first", ["shipped", "cancelled"])
 @pytest.mark.parametrize("then", ["shipped", "cancelled"])
-def test_a_shipped_or_cancelled_order_never_changes_status_again(app, acme, shop, first, then):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3), (shop["kit"], 1))
+def test_a_shipped_or_cancelled_order_never_changes_status_again(app, acme, kit_shop, first, then):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3), (kit_shop["kit"], 1))
     assert set_status(acme, order_id, first).status_code == 200
     before = snapshot(app, acme, order_id)
     assert_refused(set_status(acme, order_id, then), 409, "invalid_transition")
@@ -176,8 +166,8 @@ def test_a_shipped_or_cancelled_order_never_changes_status_again(app, acme, shop
 @pytest.mark.parametrize("body", [{"status": "pending"}, {"status": "delivered"}, {"status": "SHIPPED"}, {"status": ""},
                                   {"status": None}, {"status": 1}, {"status": True}, {"status": ["shipped"]}, {}, {"state": "shipped"},
                                   {"status": "shipped", "note": "left at door"}])
-def test_a_status_other_than_shipped_or_cancelled_is_refused_and_changes_nothing(app, acme, shop, body):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3))
+def test_a_status_other_than_shipped_or_cancelled_is_refused_and_changes_nothing(app, acme, kit_shop, body):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     before = snapshot(app, acme, order_id)
     response = acme.patch(f"/api/orders/{order_id}/status", json=body)
     assert_refused(response, 422, "validation_error")
@@ -187,8 +177,8 @@ def test_a_status_other_than_shipped_or_cancelled_is_refused_and_changes_nothing
 
 
 @pytest.mark.parametrize("status", ["shipped", "cancelled"])
-def test_another_company_order_is_not_found_and_keeps_its_status(app, acme, globex, shop, status):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3))
+def test_another_company_order_is_not_found_and_keeps_its_status(app, acme, globex, kit_shop, status):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     before = snapshot(app, acme, order_id)
     assert_refused(set_status(globex, order_id, status), 404, "not_found")
     assert_refused(set_status(acme, MISSING, status), 404, "not_found")
@@ -196,45 +186,45 @@ def test_another_company_order_is_not_found_and_keeps_its_status(app, acme, glob
     assert_invariants(app)
 
 
-def test_staff_ship_and_cancel_orders(app, acme, shop):
+def test_staff_ship_and_cancel_orders(app, acme, kit_shop):
     staff = acme.add_user("staff")
-    shipped, cancelled = placed(staff, shop["main"], (shop["clock"], 2)), placed(staff, shop["main"], (shop["clock"], 1))
+    shipped, cancelled = placed(staff, kit_shop["main"], (kit_shop["clock"], 2)), placed(staff, kit_shop["main"], (kit_shop["clock"], 1))
     assert set_status(staff, shipped, "shipped").json["status"] == "shipped"
     assert set_status(staff, cancelled, "cancelled").json["status"] == "cancelled"
-    assert sales(app, shipped) == [(shop["clock"], -2, 8, shipped, None)]
-    assert level(acme, shop["clock"], shop["main"]) == (8, 0)
+    assert sales(app, shipped) == [(kit_shop["clock"], -2, 8, shipped, None)]
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (8, 0)
 
 
 @pytest.mark.parametrize("status", ["shipped", "cancelled"])
-def test_a_viewer_cannot_change_an_order_status(app, acme, shop, status):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3))
+def test_a_viewer_cannot_change_an_order_status(app, acme, kit_shop, status):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     before = snapshot(app, acme, order_id)
     assert_refused(set_status(acme.add_user("viewer"), order_id, status), 403, "forbidden")
     assert snapshot(app, acme, order_id) == before
 
 
-def test_a_pending_order_of_a_since_archived_product_can_still_be_shipped(app, acme, shop):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3), (shop["kit"], 1))
-    assert acme.delete(f"/api/products/{shop['clock']}").status_code == 204
-    assert acme.delete(f"/api/products/{shop['kit']}").status_code == 204
+def test_a_pending_order_of_a_since_archived_product_can_still_be_shipped(app, acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3), (kit_shop["kit"], 1))
+    assert acme.delete(f"/api/products/{kit_shop['clock']}").status_code == 204
+    assert acme.delete(f"/api/products/{kit_shop['kit']}").status_code == 204
     assert set_status(acme, order_id, "shipped").status_code == 200
-    assert level(acme, shop["clock"], shop["main"]) == (6, 0)
-    assert level(acme, shop["battery"], shop["main"]) == (10, 0)
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (6, 0)
+    assert level(acme, kit_shop["battery"], kit_shop["main"]) == (10, 0)
     assert_invariants(app)
 
 
-def test_the_counts_agree_after_a_mix_of_orders_and_movements(app, acme, shop):
-    shipped = placed(acme, shop["main"], (shop["clock"], 2), (shop["gift"], 1))
-    cancelled = placed(acme, shop["main"], (shop["kit"], 2))
+def test_the_counts_agree_after_a_mix_of_orders_and_movements(app, acme, kit_shop):
+    shipped = placed(acme, kit_shop["main"], (kit_shop["clock"], 2), (kit_shop["gift"], 1))
+    cancelled = placed(acme, kit_shop["main"], (kit_shop["kit"], 2))
     set_status(acme, shipped, "shipped")
     set_status(acme, cancelled, "cancelled")
-    placed(acme, shop["main"], (shop["battery"], 1), (shop["kit"], 1), (shop["battery"], 1))
+    placed(acme, kit_shop["main"], (kit_shop["battery"], 1), (kit_shop["kit"], 1), (kit_shop["battery"], 1))
     for movement in ({"type": "receive", "quantity": 5}, {"type": "sale", "quantity": 1}, {"type": "remove", "quantity": 2,
                                                                                           "reason": "dropped"}):
-        response = acme.post("/api/inventory/movements", json={**movement, "product_id": shop["clock"], "warehouse_id": shop["main"]})
+        response = acme.post("/api/inventory/movements", json={**movement, "product_id": kit_shop["clock"], "warehouse_id": kit_shop["main"]})
         assert response.status_code == 201, response.json
-    assert level(acme, shop["clock"], shop["main"]) == (10 - 4 + 5 - 1 - 2, 1)
-    assert level(acme, shop["battery"], shop["main"]) == (12 - 5, 4)
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (10 - 4 + 5 - 1 - 2, 1)
+    assert level(acme, kit_shop["battery"], kit_shop["main"]) == (12 - 5, 4)
     assert_invariants(app)
 
 
@@ -242,52 +232,52 @@ def keyed_order(account, body, key):
     return account.client.post("/api/orders", json=body, headers={**account.headers, "Idempotency-Key": key})
 
 
-def test_a_retried_order_with_the_same_key_replays_the_answer_and_reserves_once(app, acme, shop):
-    body = {"warehouse_id": shop["main"], "items": lines((shop["clock"], 3), (shop["kit"], 1))}
+def test_a_retried_order_with_the_same_key_replays_the_answer_and_reserves_once(app, acme, kit_shop):
+    body = {"warehouse_id": kit_shop["main"], "items": lines((kit_shop["clock"], 3), (kit_shop["kit"], 1))}
     first, second = keyed_order(acme, body, "order-7781"), keyed_order(acme, body, "order-7781")
     assert first.status_code == second.status_code == 201
     assert "Idempotent-Replayed" not in first.headers
     assert second.headers["Idempotent-Replayed"] == "true"
     assert second.json == first.json
     assert acme.get("/api/orders").json["total"] == 1
-    assert level(acme, shop["clock"], shop["main"]) == (10, 4)
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (10, 4)
     assert_invariants(app)
 
 
-def test_a_retried_shipment_with_the_same_key_replays_the_answer_and_sells_once(app, acme, shop):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3), (shop["kit"], 1))
+def test_a_retried_shipment_with_the_same_key_replays_the_answer_and_sells_once(app, acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3), (kit_shop["kit"], 1))
     first, second = set_status(acme, order_id, "shipped", "ship-1"), set_status(acme, order_id, "shipped", "ship-1")
     assert first.status_code == second.status_code == 200
     assert "Idempotent-Replayed" not in first.headers
     assert second.headers["Idempotent-Replayed"] == "true"
     assert second.json == first.json
     assert len(sales(app, order_id)) == 3
-    assert level(acme, shop["clock"], shop["main"]) == (6, 0)
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (6, 0)
     assert sorted(units_sold(app).values()) == [2, 4]
     assert_invariants(app)
 
 
-def test_a_retried_cancellation_with_the_same_key_replays_the_answer(app, acme, shop):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3))
+def test_a_retried_cancellation_with_the_same_key_replays_the_answer(app, acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     first, second = set_status(acme, order_id, "cancelled", "cancel-1"), set_status(acme, order_id, "cancelled", "cancel-1")
     assert (first.status_code, second.status_code, second.headers["Idempotent-Replayed"]) == (200, 200, "true")
     assert second.json == first.json
-    assert level(acme, shop["clock"], shop["main"]) == (10, 0)
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (10, 0)
     assert_invariants(app)
 
 
-def test_the_same_order_key_with_another_body_is_refused_and_reserves_nothing_more(app, acme, shop):
-    assert keyed_order(acme, {"warehouse_id": shop["main"], "items": lines((shop["clock"], 3))}, "order-1").status_code == 201
-    response = keyed_order(acme, {"warehouse_id": shop["main"], "items": lines((shop["clock"], 4))}, "order-1")
+def test_the_same_order_key_with_another_body_is_refused_and_reserves_nothing_more(app, acme, kit_shop):
+    assert keyed_order(acme, {"warehouse_id": kit_shop["main"], "items": lines((kit_shop["clock"], 3))}, "order-1").status_code == 201
+    response = keyed_order(acme, {"warehouse_id": kit_shop["main"], "items": lines((kit_shop["clock"], 4))}, "order-1")
     assert_refused(response, 422, "idempotency_key_reused")
     assert acme.get("/api/orders").json["total"] == 1
-    assert level(acme, shop["clock"], shop["main"]) == (10, 3)
+    assert level(acme, kit_shop["clock"], kit_shop["main"]) == (10, 3)
     assert_invariants(app)
 
 
 @pytest.mark.parametrize("retry", ["other status", "other order"])
-def test_the_same_status_key_with_another_request_is_refused_and_changes_nothing(app, acme, shop, retry):
-    shipped, other = placed(acme, shop["main"], (shop["clock"], 3)), placed(acme, shop["main"], (shop["battery"], 2))
+def test_the_same_status_key_with_another_request_is_refused_and_changes_nothing(app, acme, kit_shop, retry):
+    shipped, other = placed(acme, kit_shop["main"], (kit_shop["clock"], 3)), placed(acme, kit_shop["main"], (kit_shop["battery"], 2))
     assert set_status(acme, shipped, "shipped", "status-1").status_code == 200
     before = snapshot(app, acme, other)
     response = set_status(acme, shipped, "cancelled", "status-1") if retry == "other status" else set_status(
@@ -298,10 +288,10 @@ def test_the_same_status_key_with_another_request_is_refused_and_changes_nothing
     assert_invariants(app)
 
 
-def test_a_status_key_is_not_kept_when_the_change_is_refused(app, acme, shop):
-    order_id = placed(acme, shop["main"], (shop["clock"], 3))
+def test_a_status_key_is_not_kept_when_the_change_is_refused(app, acme, kit_shop):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     set_status(acme, order_id, "cancelled")
     assert_refused(set_status(acme, order_id, "shipped", "late-ship"), 409, "invalid_transition")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 0
-    assert (sales(app), level(acme, shop["clock"], shop["main"])) == ([], (10, 0))
+    assert (sales(app), level(acme, kit_shop["clock"], kit_shop["main"])) == ([], (10, 0))

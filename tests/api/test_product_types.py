@@ -2,20 +2,9 @@
 
 import pytest
 
+from tests.factories import create_product, create_product_type
+
 READ_ONLY_ROLES = ["staff", "viewer"]
-
-
-def make_type(account, name="Wall Clocks", threshold=5):
-    response = account.post("/api/product-types", json={"name": name, "low_stock_threshold": threshold})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def make_product(account, product_type_id, sku="RETRO-CLOCK"):
-    body = {"name": "Retro Clock", "sku": sku, "price": "19.99", "product_type_id": product_type_id}
-    response = account.post("/api/products", json=body)
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def test_creating_a_product_type_returns_it(acme):
@@ -27,16 +16,16 @@ def test_creating_a_product_type_returns_it(acme):
 
 
 def test_a_product_type_name_is_trimmed(acme):
-    assert make_type(acme, "  Wall Clocks  ")["name"] == "Wall Clocks"
+    assert create_product_type(acme, "  Wall Clocks  ")["name"] == "Wall Clocks"
 
 
 def test_a_threshold_of_zero_is_allowed(acme):
-    assert make_type(acme, threshold=0)["low_stock_threshold"] == 0
+    assert create_product_type(acme, threshold=0)["low_stock_threshold"] == 0
 
 
 @pytest.mark.parametrize("name", ["WALL CLOCKS", "wall clocks", "Wall Clocks"])
 def test_a_product_type_name_already_used_in_any_case_is_refused(acme, name):
-    make_type(acme, "Wall Clocks")
+    create_product_type(acme, "Wall Clocks")
     response = acme.post("/api/product-types", json={"name": name, "low_stock_threshold": 1})
     assert response.status_code == 409
     assert response.json["error"] == "name_taken"
@@ -45,8 +34,8 @@ def test_a_product_type_name_already_used_in_any_case_is_refused(acme, name):
 
 
 def test_another_company_may_use_the_same_name(acme, globex):
-    make_type(acme, "Wall Clocks")
-    assert make_type(globex, "Wall Clocks")["name"] == "Wall Clocks"
+    create_product_type(acme, "Wall Clocks")
+    assert create_product_type(globex, "Wall Clocks")["name"] == "Wall Clocks"
 
 
 @pytest.mark.parametrize(
@@ -75,29 +64,29 @@ def test_an_invalid_product_type_is_refused_naming_the_field(acme, body, field):
 
 
 def test_the_list_holds_only_the_company_types_ordered_by_id(acme, globex):
-    ids = [make_type(acme, name)["id"] for name in ("Wall Clocks", "Alarm Clocks", "Cuckoo Clocks")]
-    make_type(globex, "Globex Gadgets")
+    ids = [create_product_type(acme, name)["id"] for name in ("Wall Clocks", "Alarm Clocks", "Cuckoo Clocks")]
+    create_product_type(globex, "Globex Gadgets")
     body = acme.get("/api/product-types").json
     assert [item["id"] for item in body["items"]] == ids
     assert (body["page"], body["per_page"], body["total"]) == (1, 50, 3)
 
 
 def test_the_list_is_paginated(acme):
-    ids = [make_type(acme, f"Type {n}")["id"] for n in range(3)]
+    ids = [create_product_type(acme, f"Type {n}")["id"] for n in range(3)]
     second_page = acme.get("/api/product-types?page=2&per_page=2").json
     assert [item["id"] for item in second_page["items"]] == ids[2:]
     assert (second_page["page"], second_page["per_page"], second_page["total"]) == (2, 2, 3)
 
 
 def test_one_product_type_can_be_read(acme):
-    created = make_type(acme)
+    created = create_product_type(acme)
     response = acme.get(f"/api/product-types/{created['id']}")
     assert response.status_code == 200
     assert response.json == created
 
 
 def test_patch_changes_the_threshold(acme):
-    type_id = make_type(acme, threshold=5)["id"]
+    type_id = create_product_type(acme, threshold=5)["id"]
     response = acme.patch(f"/api/product-types/{type_id}", json={"low_stock_threshold": 12})
     assert response.status_code == 200
     assert (response.json["name"], response.json["low_stock_threshold"]) == ("Wall Clocks", 12)
@@ -105,22 +94,22 @@ def test_patch_changes_the_threshold(acme):
 
 
 def test_patch_renames_a_product_type(acme):
-    type_id = make_type(acme)["id"]
+    type_id = create_product_type(acme)["id"]
     response = acme.patch(f"/api/product-types/{type_id}", json={"name": "  Clocks for Walls "})
     assert response.status_code == 200
     assert response.json["name"] == "Clocks for Walls"
 
 
 def test_a_product_type_may_change_the_case_of_its_own_name(acme):
-    type_id = make_type(acme, "Wall Clocks")["id"]
+    type_id = create_product_type(acme, "Wall Clocks")["id"]
     response = acme.patch(f"/api/product-types/{type_id}", json={"name": "WALL CLOCKS"})
     assert response.status_code == 200
     assert response.json["name"] == "WALL CLOCKS"
 
 
 def test_renaming_to_a_name_already_used_in_another_case_is_refused(acme):
-    make_type(acme, "Wall Clocks")
-    type_id = make_type(acme, "Alarm Clocks")["id"]
+    create_product_type(acme, "Wall Clocks")
+    type_id = create_product_type(acme, "Alarm Clocks")["id"]
     response = acme.patch(f"/api/product-types/{type_id}", json={"name": "wall clocks"})
     assert response.status_code == 409
     assert response.json["error"] == "name_taken"
@@ -133,22 +122,22 @@ def test_renaming_to_a_name_already_used_in_another_case_is_refused(acme):
      ({"low_stock_threshold": False}, "low_stock_threshold"), ({"name": ""}, "name"), ({"id": 7}, "id")],
 )
 def test_patch_validates_like_create(acme, body, field):
-    type_id = make_type(acme)["id"]
+    type_id = create_product_type(acme)["id"]
     response = acme.patch(f"/api/product-types/{type_id}", json=body)
     assert response.status_code == 422
     assert field in response.json["errors"]
 
 
 def test_deleting_an_unused_product_type_answers_204_and_it_is_gone(acme):
-    type_id = make_type(acme)["id"]
+    type_id = create_product_type(acme)["id"]
     response = acme.delete(f"/api/product-types/{type_id}")
     assert response.status_code == 204
     assert acme.get(f"/api/product-types/{type_id}").status_code == 404
 
 
 def test_a_product_type_used_by_a_product_cannot_be_deleted(acme):
-    type_id = make_type(acme)["id"]
-    product = make_product(acme, type_id)
+    type_id = create_product_type(acme)["id"]
+    product = create_product(acme, "RETRO-CLOCK", name="Retro Clock", price="19.99", product_type_id=type_id)
     response = acme.delete(f"/api/product-types/{type_id}")
     assert response.status_code == 409
     assert response.json["error"] == "in_use"
@@ -157,21 +146,22 @@ def test_a_product_type_used_by_a_product_cannot_be_deleted(acme):
 
 
 def test_a_product_type_used_only_by_an_archived_product_is_still_in_use(acme):
-    type_id = make_type(acme)["id"]
-    acme.delete(f"/api/products/{make_product(acme, type_id)['id']}")
+    type_id = create_product_type(acme)["id"]
+    product = create_product(acme, "RETRO-CLOCK", name="Retro Clock", price="19.99", product_type_id=type_id)
+    acme.delete(f"/api/products/{product['id']}")
     assert acme.delete(f"/api/product-types/{type_id}").status_code == 409
 
 
 def test_a_product_type_can_be_deleted_once_its_products_moved_away(acme):
-    type_id = make_type(acme)["id"]
-    product = make_product(acme, type_id)
+    type_id = create_product_type(acme)["id"]
+    product = create_product(acme, "RETRO-CLOCK", name="Retro Clock", price="19.99", product_type_id=type_id)
     assert acme.patch(f"/api/products/{product['id']}", json={"product_type_id": None}).status_code == 200
     assert acme.delete(f"/api/product-types/{type_id}").status_code == 204
 
 
 @pytest.mark.parametrize("method", ["get", "patch", "delete"])
 def test_another_company_product_type_is_not_found(acme, globex, method):
-    type_id = make_type(globex, "Globex Gadgets")["id"]
+    type_id = create_product_type(globex, "Globex Gadgets")["id"]
     kwargs = {"json": {"low_stock_threshold": 1}} if method == "patch" else {}
     response = getattr(acme, method)(f"/api/product-types/{type_id}", **kwargs)
     assert response.status_code == 404
@@ -187,7 +177,7 @@ def test_a_missing_product_type_is_not_found(acme, method):
 
 @pytest.mark.parametrize("role", READ_ONLY_ROLES)
 def test_staff_and_viewers_can_read_product_types(acme, role):
-    type_id = make_type(acme)["id"]
+    type_id = create_product_type(acme)["id"]
     member = acme.add_user(role)
     assert member.get("/api/product-types").json["total"] == 1
     assert member.get(f"/api/product-types/{type_id}").status_code == 200
@@ -196,7 +186,7 @@ def test_staff_and_viewers_can_read_product_types(acme, role):
 @pytest.mark.parametrize("role", READ_ONLY_ROLES)
 @pytest.mark.parametrize("method", ["post", "patch", "delete"])
 def test_staff_and_viewers_cannot_change_product_types(acme, role, method):
-    type_id = make_type(acme)["id"]
+    type_id = create_product_type(acme)["id"]
     member = acme.add_user(role)
     path = "/api/product-types" if method == "post" else f"/api/product-types/{type_id}"
     response = getattr(member, method)(path, json={"name": "Other", "low_stock_threshold": 1})
@@ -208,6 +198,6 @@ def test_staff_and_viewers_cannot_change_product_types(acme, role, method):
 
 def test_a_manager_can_create_change_and_delete_product_types(acme):
     manager = acme.add_user("manager")
-    type_id = make_type(manager)["id"]
+    type_id = create_product_type(manager)["id"]
     assert manager.patch(f"/api/product-types/{type_id}", json={"low_stock_threshold": 9}).status_code == 200
     assert manager.delete(f"/api/product-types/{type_id}").status_code == 204

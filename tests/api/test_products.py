@@ -40,7 +40,7 @@ def product_type(account, name="Wall Clocks", threshold=5):
     return created(account, "/api/product-types", {"name": name, "low_stock_threshold": threshold})["id"]
 
 
-def make_product(account, **overrides):
+def create_clock(account, **overrides):
     return created(account, "/api/products", {**CLOCK, **overrides})
 
 
@@ -90,21 +90,21 @@ def test_a_product_needs_only_name_sku_and_price_and_answers_with_the_original_k
 
 def test_the_original_client_shape_places_stock_in_one_warehouse(acme):
     main = warehouse(acme)
-    body = make_product(acme, warehouse_id=main, initial_quantity=25)
+    body = create_clock(acme, warehouse_id=main, initial_quantity=25)
     assert body["inventory"] == [{"warehouse_id": main, "on_hand": 25, "reserved": 0, "available": 25}]
     assert (body["total_on_hand"], body["total_available"]) == (25, 25)
 
 
 def test_an_inventory_list_places_stock_in_several_warehouses(acme):
     main, backroom = warehouse(acme, "Main"), warehouse(acme, "Backroom")
-    body = make_product(acme, inventory=[{"warehouse_id": backroom, "quantity": 7}, {"warehouse_id": main, "quantity": 25}])
+    body = create_clock(acme, inventory=[{"warehouse_id": backroom, "quantity": 7}, {"warehouse_id": main, "quantity": 25}])
     assert {line["warehouse_id"]: line["on_hand"] for line in body["inventory"]} == {main: 25, backroom: 7}
     assert (body["total_on_hand"], body["total_available"]) == (32, 32)
 
 
 def test_each_initial_quantity_is_recorded_in_the_ledger_as_a_receive(app, acme):
     main, backroom = warehouse(acme, "Main"), warehouse(acme, "Backroom")
-    body = make_product(acme, inventory=[{"warehouse_id": main, "quantity": 25}, {"warehouse_id": backroom, "quantity": 7}])
+    body = create_clock(acme, inventory=[{"warehouse_id": main, "quantity": 25}, {"warehouse_id": backroom, "quantity": 7}])
     with app.app_context():
         for line in body["inventory"]:
             ledger = db.session.scalars(sa.select(StockMovement).where(
@@ -114,15 +114,15 @@ def test_each_initial_quantity_is_recorded_in_the_ledger_as_a_receive(app, acme)
 
 
 def test_a_zero_initial_quantity_creates_a_level_without_a_ledger_row(app, acme):
-    body = make_product(acme, warehouse_id=warehouse(acme), initial_quantity=0)
+    body = create_clock(acme, warehouse_id=warehouse(acme), initial_quantity=0)
     assert [line["on_hand"] for line in body["inventory"]] == [0]
     assert (rows(app, InventoryLevel), rows(app, StockMovement)) == (1, 0)
 
 
 def test_a_product_type_carries_the_threshold_and_a_product_may_override_it(acme):
     clocks = product_type(acme, threshold=5)
-    inherited = make_product(acme, product_type_id=clocks)
-    overriding = make_product(acme, sku="ALARM-CLOCK", product_type_id=clocks, low_stock_threshold=2)
+    inherited = create_clock(acme, product_type_id=clocks)
+    overriding = create_clock(acme, sku="ALARM-CLOCK", product_type_id=clocks, low_stock_threshold=2)
     assert (inherited["product_type_id"], inherited["low_stock_threshold"]) == (clocks, None)
     assert (overriding["product_type_id"], overriding["low_stock_threshold"]) == (clocks, 2)
     cleared = acme.patch(f"/api/products/{overriding['id']}", json={"low_stock_threshold": None})
@@ -131,13 +131,13 @@ def test_a_product_type_carries_the_threshold_and_a_product_may_override_it(acme
 
 def test_a_product_created_with_a_supplier_has_it_as_primary(acme):
     maker = supplier(acme)
-    links = acme.get(f"/api/products/{make_product(acme, supplier_id=maker)['id']}/suppliers").json
+    links = acme.get(f"/api/products/{create_clock(acme, supplier_id=maker)['id']}/suppliers").json
     assert [(link["supplier_id"], link["is_primary"]) for link in links] == [(maker, True)]
 
 
 @pytest.mark.parametrize("price, answered", [("19.99", "19.99"), (19.99, "19.99"), (5, "5.00"), ("5", "5.00"), (0, "0.00")])
 def test_price_is_stored_as_a_decimal_and_answered_with_two_places(app, acme, price, answered):
-    assert make_product(acme, price=price)["price"] == answered
+    assert create_clock(acme, price=price)["price"] == answered
     with app.app_context():
         stored = db.session.scalar(sa.select(Product.price))
     assert isinstance(stored, Decimal) and stored == Decimal(answered)
@@ -158,7 +158,7 @@ def test_an_invalid_price_is_refused(app, acme, price):
 
 @pytest.mark.parametrize("sku, stored", [("  RETRO-CLOCK  ", "RETRO-CLOCK"), ("r", "r"), ("a.b_c-9", "a.b_c-9"), ("X" * 64, "X" * 64)])
 def test_a_valid_sku_is_stored_trimmed(acme, sku, stored):
-    assert make_product(acme, sku=sku)["sku"] == stored
+    assert create_clock(acme, sku=sku)["sku"] == stored
 
 
 @pytest.mark.parametrize("sku", ["", "   ", "RETRO CLOCK", "RETRO/CLOCK", "ÜHR-1", "X" * 65, 123, None])
@@ -170,7 +170,7 @@ def test_an_invalid_sku_is_refused(acme, sku):
 @pytest.mark.parametrize("duplicate", ["RETRO-CLOCK", "retro-clock", " Retro-Clock "])
 def test_a_duplicate_sku_in_any_case_and_any_company_is_refused_with_sku_taken(request, app, acme, owner, duplicate):
     first, main = request.getfixturevalue(owner), warehouse(acme)
-    make_product(first, warehouse_id=warehouse(first, "First"), initial_quantity=5)
+    create_clock(first, warehouse_id=warehouse(first, "First"), initial_quantity=5)
     response = acme.post("/api/products", json={"name": "Copy", "sku": duplicate, "price": "1", "warehouse_id": main, "initial_quantity": 9})
     assert_refused(response, 409, "sku_taken")
     assert response.json["errors"] == {"sku": ["already in use"]}
@@ -212,7 +212,7 @@ def test_a_reference_that_is_not_the_company_s_is_refused_and_nothing_is_written
             "supplier_id": {"supplier_id": other["supplier"], "inventory": stock}}[field]
     assert_refused(acme.post("/api/products", json={**CLOCK, **body}), 422, "validation_error", [field])
     assert catalog_rows(app) == NOTHING
-    make_product(acme)  # the SKU was not kept either
+    create_clock(acme)  # the SKU was not kept either
 
 
 def place_then_fail(company_id, product_id, stock, user_id):
@@ -247,7 +247,7 @@ def test_a_failure_after_the_product_was_flushed_leaves_nothing_behind(app, acme
     assert_refused(acme.post("/api/products", json={**CLOCK, "supplier_id": maker, "inventory": stock}), 500, "internal_error")
     assert catalog_rows(app) == NOTHING
     monkeypatch.undo()
-    assert make_product(acme, warehouse_id=main, initial_quantity=1)["total_on_hand"] == 1
+    assert create_clock(acme, warehouse_id=main, initial_quantity=1)["total_on_hand"] == 1
 
 
 def place_slowly(*args):
@@ -285,14 +285,14 @@ def test_concurrent_creates_of_one_sku_let_exactly_one_through(app, acme, backen
 def catalog(acme, globex):
     """Acme: four active products (one a bundle) and an archived one, in this order; Globex: one clock."""
     ids = {"warehouse": warehouse(acme), "type": product_type(acme), "supplier": supplier(acme)}
-    clock = make_product(acme, name="Retro Clock", sku="RETRO-CLOCK", product_type_id=ids["type"],
+    clock = create_clock(acme, name="Retro Clock", sku="RETRO-CLOCK", product_type_id=ids["type"],
                          supplier_id=ids["supplier"], warehouse_id=ids["warehouse"], initial_quantity=3)
-    make_product(acme, name="Desk Lamp", sku="LAMP-01")
-    make_product(acme, name="Clockwork Mouse", sku="MOUSE_7")
-    acme.delete(f"/api/products/{make_product(acme, name='Old Radio', sku='RADIO-1')['id']}")
+    create_clock(acme, name="Desk Lamp", sku="LAMP-01")
+    create_clock(acme, name="Clockwork Mouse", sku="MOUSE_7")
+    acme.delete(f"/api/products/{create_clock(acme, name='Old Radio', sku='RADIO-1')['id']}")
     created(acme, "/api/bundles", {"name": "Desk Set", "sku": "DESK-SET", "price": "25.00",
                                    "components": [{"product_id": clock["id"], "quantity": 1}]})
-    make_product(globex, name="Globex Clock", sku="GLOBEX-CLOCK")
+    create_clock(globex, name="Globex Clock", sku="GLOBEX-CLOCK")
     return ids
 
 
@@ -314,7 +314,7 @@ def test_the_list_filters_the_company_products_in_id_order(acme, globex, query, 
 
 
 def test_the_list_is_paginated_in_a_stable_order(acme):
-    ids = [make_product(acme, sku=f"CLOCK-{n}")["id"] for n in range(5)]
+    ids = [create_clock(acme, sku=f"CLOCK-{n}")["id"] for n in range(5)]
     pages = [acme.get(f"/api/products?per_page=2&page={page}").json for page in (1, 2, 3)]
     assert [item["id"] for page in pages for item in page["items"]] == sorted(ids)
     assert [(p["page"], p["per_page"], p["total"]) for p in pages] == [(1, 2, 5), (2, 2, 5), (3, 2, 5)]
@@ -323,7 +323,7 @@ def test_the_list_is_paginated_in_a_stable_order(acme):
 
 def test_the_detail_shows_stock_per_warehouse_and_totals(app, acme):
     main, backroom = warehouse(acme, "Main"), warehouse(acme, "Backroom")
-    product_id = make_product(acme, inventory=[{"warehouse_id": main, "quantity": 25}, {"warehouse_id": backroom, "quantity": 7}])["id"]
+    product_id = create_clock(acme, inventory=[{"warehouse_id": main, "quantity": 25}, {"warehouse_id": backroom, "quantity": 7}])["id"]
     with app.app_context():
         db.session.execute(sa.update(InventoryLevel).where(InventoryLevel.warehouse_id == main).values(reserved=4))
         db.session.commit()
@@ -338,7 +338,7 @@ def test_a_page_of_products_is_loaded_with_a_constant_number_of_queries(app, acm
     for n in range(50):
         stocked = {"inventory": [{"warehouse_id": main, "quantity": n + 1}, {"warehouse_id": backroom, "quantity": 2}],
                    "supplier_id": maker} if n % 10 == 0 else {}
-        make_product(acme, name=f"Clock {n}", sku=f"CLOCK-{n:02d}", **stocked)
+        create_clock(acme, name=f"Clock {n}", sku=f"CLOCK-{n:02d}", **stocked)
     page_of_50, fifty = statements_during(app, lambda: acme.get("/api/products?per_page=50"))
     page_of_5, five = statements_during(app, lambda: acme.get("/api/products?per_page=5"))
     assert [len(fifty.json["items"]), len(five.json["items"])] == [50, 5]
@@ -349,7 +349,7 @@ def test_a_page_of_products_is_loaded_with_a_constant_number_of_queries(app, acm
 
 @pytest.mark.parametrize("method", ["get", "patch", "delete"])
 def test_another_company_product_is_not_found(acme, globex, method):
-    product_id = make_product(globex, sku="GLOBEX-CLOCK")["id"]
+    product_id = create_clock(globex, sku="GLOBEX-CLOCK")["id"]
     kwargs = {"json": {"name": "Stolen"}} if method == "patch" else {}
     for target in (product_id, MISSING):
         assert_refused(getattr(acme, method)(f"/api/products/{target}", **kwargs), 404, "not_found")
@@ -358,7 +358,7 @@ def test_another_company_product_is_not_found(acme, globex, method):
 
 
 def test_patch_changes_the_given_fields_only(acme):
-    product = make_product(acme, description="Ticks loudly")
+    product = create_clock(acme, description="Ticks loudly")
     response = acme.patch(f"/api/products/{product['id']}", json={"name": " Retro Clock II ", "price": 24.5})
     assert response.status_code == 200
     assert (response.json["name"], response.json["price"], response.json["description"]) == ("Retro Clock II", "24.50", "Ticks loudly")
@@ -373,32 +373,32 @@ def test_patch_changes_the_given_fields_only(acme):
      ({"warehouse_id": 1}, "warehouse_id"), ({"colour": "red"}, "colour")],
 )
 def test_patch_validates_like_create(acme, changes, field):
-    product = make_product(acme)
+    product = create_clock(acme)
     assert_refused(acme.patch(f"/api/products/{product['id']}", json=changes), 422, "validation_error", [field])
     after = acme.get(f"/api/products/{product['id']}").json
     assert (after["name"], after["sku"], after["price"], after["low_stock_threshold"]) == ("Retro Clock", "RETRO-CLOCK", "19.99", None)
 
 
 def test_patch_refuses_another_company_product_type(acme, globex):
-    response = acme.patch(f"/api/products/{make_product(acme)['id']}", json={"product_type_id": product_type(globex)})
+    response = acme.patch(f"/api/products/{create_clock(acme)['id']}", json={"product_type_id": product_type(globex)})
     assert_refused(response, 422, "validation_error", ["product_type_id"])
 
 
 @pytest.mark.parametrize("owner", ["acme", "globex"])
 def test_patch_to_a_sku_taken_in_another_case_is_refused(request, acme, owner):
-    make_product(request.getfixturevalue(owner), sku="RETRO-CLOCK")
-    lamp = make_product(acme, name="Desk Lamp", sku="LAMP-01")
+    create_clock(request.getfixturevalue(owner), sku="RETRO-CLOCK")
+    lamp = create_clock(acme, name="Desk Lamp", sku="LAMP-01")
     assert_refused(acme.patch(f"/api/products/{lamp['id']}", json={"sku": "retro-clock"}), 409, "sku_taken")
     assert acme.get(f"/api/products/{lamp['id']}").json["sku"] == "LAMP-01"
 
 
 def test_a_product_may_change_the_case_of_its_own_sku(acme):
-    response = acme.patch(f"/api/products/{make_product(acme)['id']}", json={"sku": " retro-clock "})
+    response = acme.patch(f"/api/products/{create_clock(acme)['id']}", json={"sku": " retro-clock "})
     assert (response.status_code, response.json["sku"]) == (200, "retro-clock")
 
 
 def test_deleting_a_product_archives_it(app, acme):
-    product_id = make_product(acme, warehouse_id=warehouse(acme), initial_quantity=5)["id"]
+    product_id = create_clock(acme, warehouse_id=warehouse(acme), initial_quantity=5)["id"]
     assert acme.delete(f"/api/products/{product_id}").status_code == 204
     assert acme.get("/api/products").json["items"] == []
     assert [item["id"] for item in acme.get("/api/products?is_active=false").json["items"]] == [product_id]
@@ -408,7 +408,7 @@ def test_deleting_a_product_archives_it(app, acme):
 
 
 def test_patch_is_active_true_restores_an_archived_product(acme):
-    product_id = make_product(acme)["id"]
+    product_id = create_clock(acme)["id"]
     acme.delete(f"/api/products/{product_id}")
     response = acme.patch(f"/api/products/{product_id}", json={"is_active": True})
     assert (response.status_code, response.json["is_active"]) == (200, True)
@@ -417,7 +417,7 @@ def test_patch_is_active_true_restores_an_archived_product(acme):
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
 def test_staff_and_viewers_read_products_but_cannot_write_them(app, acme, role):
-    product_id = make_product(acme)["id"]
+    product_id = create_clock(acme)["id"]
     member = acme.add_user(role)
     assert member.get("/api/products").json["total"] == 1
     assert member.get(f"/api/products/{product_id}").status_code == 200
@@ -431,6 +431,6 @@ def test_staff_and_viewers_read_products_but_cannot_write_them(app, acme, role):
 
 def test_a_manager_can_create_change_and_archive_a_product(acme):
     manager = acme.add_user("manager")
-    product_id = make_product(manager, warehouse_id=warehouse(manager), initial_quantity=3)["id"]
+    product_id = create_clock(manager, warehouse_id=warehouse(manager), initial_quantity=3)["id"]
     assert manager.patch(f"/api/products/{product_id}", json={"price": "21"}).json["price"] == "21.00"
     assert manager.delete(f"/api/products/{product_id}").status_code == 204

@@ -13,6 +13,8 @@ from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from app.products.models import Product, ProductType
 from tests.api.alerting import stale_sales_figures
 
+pytestmark = pytest.mark.slow
+
 EMAIL, PASSWORD = "scale@example.com", "scale-password"
 
 

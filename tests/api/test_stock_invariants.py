@@ -17,6 +17,7 @@ checked against the API and the database:
 The database is not wiped between hypothesis examples, so every example registers its own company.
 """
 
+import pytest
 import collections
 import uuid
 
@@ -30,6 +31,8 @@ from app.inventory.models import DailySale
 from app.orders.models import Order, OrderReservation
 from tests.api.alerting import ago, stale_sales_figures
 from tests.conftest import PASSWORD, unique_email
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
     max_examples=25,

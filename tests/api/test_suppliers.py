@@ -5,18 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.suppliers.models import ProductSupplier
-
-
-def make_supplier(account, name, **extra):
-    response = account.post("/api/suppliers", json={"name": name, **extra})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def make_product(account, sku, name=None, price="9.99"):
-    response = account.post("/api/products", json={"name": name or sku.title(), "sku": sku, "price": price})
-    assert response.status_code == 201, response.json
-    return response.json
+from tests.factories import create_product, create_supplier
 
 
 def link(account, product, supplier, **terms):
@@ -56,7 +45,7 @@ def test_creating_a_supplier_returns_it(acme):
 
 
 def test_a_supplier_needs_only_a_name(acme):
-    body = make_supplier(acme, "Tick Tock Parts")
+    body = create_supplier(acme, "Tick Tock Parts")
     assert body["contact_email"] is None
     assert body["contact_phone"] is None
     assert body["lead_time_days"] is None
@@ -80,7 +69,7 @@ def test_an_invalid_contact_email_is_refused(acme, email):
 
 @pytest.mark.parametrize("days", [0, 365])
 def test_lead_time_days_may_be_anything_from_0_to_365(acme, days):
-    assert make_supplier(acme, "Tick Tock Parts", lead_time_days=days)["lead_time_days"] == days
+    assert create_supplier(acme, "Tick Tock Parts", lead_time_days=days)["lead_time_days"] == days
 
 
 @pytest.mark.parametrize("days", [-1, 366, True, "7", 1.5])
@@ -91,14 +80,14 @@ def test_lead_time_days_outside_0_to_365_or_not_an_integer_is_refused(acme, days
 
 
 def test_getting_a_supplier_by_id(acme):
-    supplier = make_supplier(acme, "Tick Tock Parts", lead_time_days=3)
+    supplier = create_supplier(acme, "Tick Tock Parts", lead_time_days=3)
     response = acme.get(f"/api/suppliers/{supplier['id']}")
     assert response.status_code == 200
     assert response.json == supplier
 
 
 def test_another_companys_supplier_is_not_found(acme, globex):
-    theirs = make_supplier(globex, "Globex Gears")
+    theirs = create_supplier(globex, "Globex Gears")
     for response in (
         acme.get(f"/api/suppliers/{theirs['id']}"),
         acme.patch(f"/api/suppliers/{theirs['id']}", json={"name": "Mine now"}),
@@ -110,32 +99,32 @@ def test_another_companys_supplier_is_not_found(acme, globex):
 
 
 def test_listing_suppliers_shows_only_the_companys_own_by_id(acme, globex):
-    first = make_supplier(acme, "Tick Tock Parts")
-    second = make_supplier(acme, "Battery Barn")
-    make_supplier(globex, "Globex Gears")
+    first = create_supplier(acme, "Tick Tock Parts")
+    second = create_supplier(acme, "Battery Barn")
+    create_supplier(globex, "Globex Gears")
     body = acme.get("/api/suppliers").json
     assert [s["id"] for s in body["items"]] == [first["id"], second["id"]]
     assert (body["page"], body["per_page"], body["total"]) == (1, 50, 2)
 
 
 def test_q_finds_suppliers_whose_name_contains_it_in_any_case(acme):
-    make_supplier(acme, "Tick Tock Parts")
-    make_supplier(acme, "Battery Barn")
-    make_supplier(acme, "Clockwork TICK Ltd")
+    create_supplier(acme, "Tick Tock Parts")
+    create_supplier(acme, "Battery Barn")
+    create_supplier(acme, "Clockwork TICK Ltd")
     body = acme.get("/api/suppliers?q=tick").json
     assert sorted(s["name"] for s in body["items"]) == ["Clockwork TICK Ltd", "Tick Tock Parts"]
     assert body["total"] == 2
 
 
 def test_q_treats_percent_and_underscore_literally(acme):
-    make_supplier(acme, "100% Springs")
-    make_supplier(acme, "1000 Springs")
+    create_supplier(acme, "100% Springs")
+    create_supplier(acme, "1000 Springs")
     assert [s["name"] for s in acme.get("/api/suppliers?q=0%25").json["items"]] == ["100% Springs"]
     assert acme.get("/api/suppliers?q=_").json["total"] == 0
 
 
 def test_suppliers_are_listed_page_by_page(acme):
-    ids = [make_supplier(acme, f"Supplier {n}")["id"] for n in range(5)]
+    ids = [create_supplier(acme, f"Supplier {n}")["id"] for n in range(5)]
     page_two = acme.get("/api/suppliers?page=2&per_page=2").json
     assert [s["id"] for s in page_two["items"]] == ids[2:4]
     assert (page_two["page"], page_two["per_page"], page_two["total"]) == (2, 2, 5)
@@ -147,7 +136,7 @@ def test_per_page_over_200_is_refused(acme):
 
 
 def test_patching_a_supplier_changes_only_the_fields_sent(acme):
-    supplier = make_supplier(acme, "Tick Tock Parts", contact_email="orders@ticktock.example", lead_time_days=14)
+    supplier = create_supplier(acme, "Tick Tock Parts", contact_email="orders@ticktock.example", lead_time_days=14)
     response = acme.patch(f"/api/suppliers/{supplier['id']}", json={"lead_time_days": 7, "contact_phone": "555-0100"})
     assert response.status_code == 200
     assert response.json["lead_time_days"] == 7
@@ -158,7 +147,7 @@ def test_patching_a_supplier_changes_only_the_fields_sent(acme):
 
 
 def test_patching_a_supplier_with_an_invalid_email_is_refused_and_changes_nothing(acme):
-    supplier = make_supplier(acme, "Tick Tock Parts", contact_email="orders@ticktock.example")
+    supplier = create_supplier(acme, "Tick Tock Parts", contact_email="orders@ticktock.example")
     response = acme.patch(f"/api/suppliers/{supplier['id']}", json={"contact_email": "nope"})
     assert response.status_code == 422
     assert "contact_email" in response.json["errors"]
@@ -166,7 +155,7 @@ def test_patching_a_supplier_with_an_invalid_email_is_refused_and_changes_nothin
 
 
 def test_deleting_a_supplier_removes_it(acme):
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     response = acme.delete(f"/api/suppliers/{supplier['id']}")
     assert response.status_code == 204
     assert acme.get(f"/api/suppliers/{supplier['id']}").status_code == 404
@@ -174,9 +163,9 @@ def test_deleting_a_supplier_removes_it(acme):
 
 
 def test_deleting_a_supplier_removes_its_product_links_too(app, acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    doomed = make_supplier(acme, "Tick Tock Parts")
-    kept = make_supplier(acme, "Battery Barn")
+    clock = create_product(acme, "RETRO-CLOCK")
+    doomed = create_supplier(acme, "Tick Tock Parts")
+    kept = create_supplier(acme, "Battery Barn")
     link(acme, clock, doomed, is_primary=True)
     link(acme, clock, kept)
     assert acme.delete(f"/api/suppliers/{doomed['id']}").status_code == 204
@@ -189,7 +178,7 @@ def test_deleting_a_supplier_removes_its_product_links_too(app, acme):
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
 def test_only_managers_and_admins_change_suppliers(acme, role):
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     member = acme.add_user(role)
     assert member.post("/api/suppliers", json={"name": "Battery Barn"}).status_code == 403
     assert member.patch(f"/api/suppliers/{supplier['id']}", json={"name": "X"}).status_code == 403
@@ -202,8 +191,8 @@ def test_only_managers_and_admins_change_suppliers(acme, role):
 
 
 def test_linking_a_supplier_returns_the_link_with_defaults(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     response = link(acme, clock, supplier)
     assert response.status_code == 200
     assert response.json == {
@@ -213,8 +202,8 @@ def test_linking_a_supplier_returns_the_link_with_defaults(acme):
 
 
 def test_a_link_carries_its_terms_with_unit_cost_as_a_decimal_string(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     response = link(acme, clock, supplier, supplier_sku="TT-88", unit_cost=2.5, lead_time_days=10, min_order_qty=24,
                     is_primary=True)
     assert response.status_code == 200
@@ -223,8 +212,8 @@ def test_a_link_carries_its_terms_with_unit_cost_as_a_decimal_string(acme):
 
 
 def test_putting_a_link_again_updates_only_the_fields_sent(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     link(acme, clock, supplier, supplier_sku="TT-88", unit_cost="2.50", lead_time_days=10, min_order_qty=24,
          is_primary=True)
     response = link(acme, clock, supplier, unit_cost="3.75")
@@ -235,8 +224,8 @@ def test_putting_a_link_again_updates_only_the_fields_sent(acme):
 
 
 def test_a_link_field_can_be_cleared_with_null(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     link(acme, clock, supplier, supplier_sku="TT-88", unit_cost="2.50")
     response = link(acme, clock, supplier, unit_cost=None)
     assert response.json["unit_cost"] is None
@@ -244,9 +233,9 @@ def test_a_link_field_can_be_cleared_with_null(acme):
 
 
 def test_making_a_supplier_primary_clears_the_products_previous_primary(app, acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    old = make_supplier(acme, "Tick Tock Parts")
-    new = make_supplier(acme, "Battery Barn")
+    clock = create_product(acme, "RETRO-CLOCK")
+    old = create_supplier(acme, "Tick Tock Parts")
+    new = create_supplier(acme, "Battery Barn")
     link(acme, clock, old, is_primary=True)
     response = link(acme, clock, new, is_primary=True)
     assert response.status_code == 200
@@ -256,8 +245,8 @@ def test_making_a_supplier_primary_clears_the_products_previous_primary(app, acm
 
 
 def test_the_primary_flag_can_move_back_and_forth_between_suppliers(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    suppliers = [make_supplier(acme, name) for name in ("Tick Tock Parts", "Battery Barn", "Spring Street")]
+    clock = create_product(acme, "RETRO-CLOCK")
+    suppliers = [create_supplier(acme, name) for name in ("Tick Tock Parts", "Battery Barn", "Spring Street")]
     for supplier in suppliers + suppliers[::-1]:
         assert link(acme, clock, supplier, is_primary=True).status_code == 200
         primaries = [row["supplier_id"] for row in links_of(acme, clock) if row["is_primary"]]
@@ -265,10 +254,10 @@ def test_the_primary_flag_can_move_back_and_forth_between_suppliers(acme):
 
 
 def test_a_primary_on_one_product_leaves_other_products_primaries_alone(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    lamp = make_product(acme, "LAVA-LAMP")
-    supplier = make_supplier(acme, "Tick Tock Parts")
-    other = make_supplier(acme, "Battery Barn")
+    clock = create_product(acme, "RETRO-CLOCK")
+    lamp = create_product(acme, "LAVA-LAMP")
+    supplier = create_supplier(acme, "Tick Tock Parts")
+    other = create_supplier(acme, "Battery Barn")
     link(acme, lamp, other, is_primary=True)
     link(acme, clock, supplier, is_primary=True)
     link(acme, clock, other, is_primary=True)
@@ -276,16 +265,16 @@ def test_a_primary_on_one_product_leaves_other_products_primaries_alone(acme):
 
 
 def test_is_primary_false_unsets_the_primary(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     link(acme, clock, supplier, is_primary=True)
     assert link(acme, clock, supplier, is_primary=False).json["is_primary"] is False
     assert link(acme, clock, supplier, min_order_qty=5).json["is_primary"] is False
 
 
 def test_a_products_links_are_listed_by_supplier_id(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    suppliers = [make_supplier(acme, name) for name in ("Tick Tock Parts", "Battery Barn", "Spring Street")]
+    clock = create_product(acme, "RETRO-CLOCK")
+    suppliers = [create_supplier(acme, name) for name in ("Tick Tock Parts", "Battery Barn", "Spring Street")]
     for supplier in (suppliers[2], suppliers[0], suppliers[1]):
         link(acme, clock, supplier)
     rows = links_of(acme, clock)
@@ -294,12 +283,12 @@ def test_a_products_links_are_listed_by_supplier_id(acme):
 
 
 def test_a_product_without_suppliers_lists_none(acme):
-    assert links_of(acme, make_product(acme, "RETRO-CLOCK")) == []
+    assert links_of(acme, create_product(acme, "RETRO-CLOCK")) == []
 
 
 def test_unlinking_a_supplier_removes_the_link_once(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     link(acme, clock, supplier)
     path = f"/api/products/{clock['id']}/suppliers/{supplier['id']}"
     assert acme.delete(path).status_code == 204
@@ -313,8 +302,8 @@ def test_unlinking_a_supplier_removes_the_link_once(acme):
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
 @pytest.mark.parametrize("whose", ["unknown", "foreign"])
 def test_an_unknown_or_foreign_product_in_a_link_path_is_not_found(acme, globex, method, whose):
-    supplier = make_supplier(acme, "Tick Tock Parts")
-    product_id = make_product(globex, "GLOBEX-GEAR")["id"] if whose == "foreign" else 999999
+    supplier = create_supplier(acme, "Tick Tock Parts")
+    product_id = create_product(globex, "GLOBEX-GEAR")["id"] if whose == "foreign" else 999999
     path = f"/api/products/{product_id}/suppliers" + ("" if method == "get" else f"/{supplier['id']}")
     response = getattr(acme, method)(path, **({"json": {}} if method == "put" else {}))
     assert response.status_code == 404
@@ -324,8 +313,8 @@ def test_an_unknown_or_foreign_product_in_a_link_path_is_not_found(acme, globex,
 @pytest.mark.parametrize("method", ["put", "delete"])
 @pytest.mark.parametrize("whose", ["unknown", "foreign"])
 def test_an_unknown_or_foreign_supplier_in_a_link_path_is_not_found(app, acme, globex, method, whose):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier_id = make_supplier(globex, "Globex Gears")["id"] if whose == "foreign" else 999999
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier_id = create_supplier(globex, "Globex Gears")["id"] if whose == "foreign" else 999999
     response = getattr(acme, method)(f"/api/products/{clock['id']}/suppliers/{supplier_id}",
                                      **({"json": {"is_primary": True}} if method == "put" else {}))
     assert response.status_code == 404
@@ -340,8 +329,8 @@ def test_an_unknown_or_foreign_supplier_in_a_link_path_is_not_found(app, acme, g
      ("lead_time_days", -1), ("lead_time_days", 366), ("is_primary", "yes"), ("is_primary", 1)],
 )
 def test_invalid_link_terms_are_refused_and_nothing_is_linked(acme, field, value):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     response = link(acme, clock, supplier, **{field: value})
     assert response.status_code == 422
     assert field in response.json["errors"]
@@ -349,8 +338,8 @@ def test_invalid_link_terms_are_refused_and_nothing_is_linked(acme, field, value
 
 
 def test_an_invalid_update_leaves_the_existing_link_unchanged(acme):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     before = link(acme, clock, supplier, min_order_qty=12, unit_cost="2.50").json
     assert link(acme, clock, supplier, min_order_qty=0, unit_cost="9.99").status_code == 422
     assert links_of(acme, clock) == [before]
@@ -358,8 +347,8 @@ def test_an_invalid_update_leaves_the_existing_link_unchanged(acme):
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
 def test_only_managers_and_admins_change_links_but_everyone_reads_them(acme, role):
-    clock = make_product(acme, "RETRO-CLOCK")
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    clock = create_product(acme, "RETRO-CLOCK")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     link(acme, clock, supplier)
     member = acme.add_user(role)
     path = f"/api/products/{clock['id']}/suppliers/{supplier['id']}"
@@ -369,7 +358,7 @@ def test_only_managers_and_admins_change_links_but_everyone_reads_them(acme, rol
 
 
 def test_creating_a_product_with_a_supplier_id_links_it_as_primary(acme):
-    supplier = make_supplier(acme, "Tick Tock Parts")
+    supplier = create_supplier(acme, "Tick Tock Parts")
     response = acme.post("/api/products", json={"name": "Retro Clock", "sku": "RETRO-CLOCK", "price": "19.99",
                                                 "supplier_id": supplier["id"]})
     assert response.status_code == 201

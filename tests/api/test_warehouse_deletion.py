@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.warehouses.models import Warehouse
-from tests.api.test_stock_races import answer, run_together, skip_on_sqlite
+from tests.api.races import answer, run_together, skip_on_sqlite
 from tests.dbstate import database_state
 from tests.factories import make_product, make_warehouse
 
@@ -109,21 +109,31 @@ def deleted(app, warehouse_id) -> bool:
     return found is not None
 
 
+def race_deletion(app, acme, depot, path, body) -> bool:
+    """DELETE the depot while POST `path` `body` places stock there, together; one of them must win.
+    Returns whether the deletion did (then the stock was refused)."""
+    deletion, placing = run_together(app, [
+        lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
+        lambda client: answer(client.post(path, headers=acme.headers, json=body)),
+    ])
+    outcome = (deletion["status"], placing["status"])
+    assert outcome in {(204, 422), (409, 201)}, (deletion, placing)
+    assert deleted(app, depot) == (outcome == (204, 422))
+    return outcome == (204, 422)
+
+
+def receipt(product_id, warehouse_id):
+    return {"type": "receive", "product_id": product_id, "warehouse_id": warehouse_id, "quantity": 3}
+
+
 def test_a_deletion_racing_a_receive_either_wins_or_sees_the_stock(app, backend, acme):
     skip_on_sqlite(backend)
     clock = make_product(acme, "RETRO-CLOCK")
     for round_number in range(ROUNDS):
         depot = make_warehouse(acme, f"Depot {round_number}")
-        results = run_together(app, [
-            lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
-            lambda client: answer(client.post("/api/inventory/movements", headers=acme.headers, json={
-                "type": "receive", "product_id": clock, "warehouse_id": depot, "quantity": 3})),
-        ])
-        outcome = (results[0]["status"], results[1]["status"])
-        assert outcome in {(204, 422), (409, 201)}, results
+        won = race_deletion(app, acme, depot, "/api/inventory/movements", receipt(clock, depot))
         stocked = [line for line in acme.get(f"/api/products/{clock}").json["inventory"] if line["warehouse_id"] == depot]
-        assert deleted(app, depot) == (outcome == (204, 422))
-        assert stocked == ([] if outcome == (204, 422) else [{"warehouse_id": depot, "on_hand": 3, "reserved": 0, "available": 3}])
+        assert stocked == ([] if won else [{"warehouse_id": depot, "on_hand": 3, "reserved": 0, "available": 3}])
 
 
 def test_a_deletion_racing_a_new_product_stocked_there_either_wins_or_sees_the_stock(app, backend, acme):
@@ -131,16 +141,10 @@ def test_a_deletion_racing_a_new_product_stocked_there_either_wins_or_sees_the_s
     for round_number in range(ROUNDS):
         depot = make_warehouse(acme, f"Depot {round_number}")
         sku = f"NEW-{round_number}"
-        results = run_together(app, [
-            lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
-            lambda client: answer(client.post("/api/products", headers=acme.headers, json={
-                "name": "New", "sku": sku, "price": "1.00", "inventory": [{"warehouse_id": depot, "quantity": 2}]})),
-        ])
-        outcome = (results[0]["status"], results[1]["status"])
-        assert outcome in {(204, 422), (409, 201)}, results
-        assert deleted(app, depot) == (outcome == (204, 422))
+        won = race_deletion(app, acme, depot, "/api/products", {
+            "name": "New", "sku": sku, "price": "1.00", "inventory": [{"warehouse_id": depot, "quantity": 2}]})
         products = acme.get("/api/products", query_string={"sku": sku}).json["items"]
-        assert len(products) == (outcome == (409, 201))
+        assert len(products) == (not won)
 
 
 def test_a_deletion_racing_a_receive_into_an_existing_empty_level(app, backend, acme):
@@ -150,11 +154,6 @@ def test_a_deletion_racing_a_receive_into_an_existing_empty_level(app, backend, 
         depot = make_warehouse(acme, f"Depot {round_number}")
         assert move(acme, "receive", clock, depot, 1).status_code == 201
         assert move(acme, "sale", clock, depot, 1).status_code == 201
-        results = run_together(app, [
-            lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
-            lambda client: answer(client.post("/api/inventory/movements", headers=acme.headers, json={
-                "type": "receive", "product_id": clock, "warehouse_id": depot, "quantity": 3})),
-        ])
-        outcome = (results[0]["status"], results[1]["status"])
-        assert outcome in {(204, 422), (409, 201)}, results
-        assert deleted(app, depot) == (outcome == (204, 422))
+        won = race_deletion(app, acme, depot, "/api/inventory/movements", receipt(clock, depot))
+        on_hand = [line["on_hand"] for line in acme.get(f"/api/products/{clock}").json["inventory"] if line["warehouse_id"] == depot]
+        assert on_hand == ([] if won else [3])

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from marshmallow import Schema, ValidationError
 
-from app.common.fields import Money, Sku
+from app.common.fields import Money
+from app.products.schemas import Sku
 from app.products.domain import normalize_sku, sku_key
 
 

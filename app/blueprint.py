@@ -10,7 +10,6 @@ from app.auth.models import Role
 from app.auth.security import current_company_id, require
 from app.common.jsonbody import request_json
 from app.common.schemas import ErrorSchema
-from app.common.transaction import retry_on_deadlock
 from app.idempotency.service import HEADER, run_idempotently
 
 IDEMPOTENCY_PARAMETER = {
@@ -66,18 +65,13 @@ class Blueprint(flask_smorest.Blueprint):
         )(func)
 
     def auth_required(self, role: Role = Role.viewer):
-        """Require a bearer token whose user has at least `role`; documents 401/403, 429 and 503.
-
-        Writes are retried from scratch when MySQL picks them as a deadlock victim.
-        """
+        """Require a bearer token whose user has at least `role`; documents 401/403, 429 and 503."""
 
         def decorator(func):
-            retrying = retry_on_deadlock(func)
-
             @wraps(func)
             def wrapper(*args, **kwargs):
                 require(role, request.headers.get("Authorization"))
-                return (func if request.method == "GET" else retrying)(*args, **kwargs)
+                return func(*args, **kwargs)
 
             documented = self.doc(security=[{"bearerAuth": []}])(wrapper)
             documented = self.alt_response(
@@ -96,7 +90,7 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def idempotent(self):
-        """Honour an Idempotency-Key header (see IDEMPOTENCY_PARAMETER); goes right below auth_required."""
+        """Honour an Idempotency-Key header (see IDEMPOTENCY_PARAMETER); goes below @retry_on_deadlock."""
 
         def decorator(func):
             @wraps(func)

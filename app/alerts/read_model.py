@@ -1,0 +1,193 @@
+"""The alert read model: derived values stored so that the low-stock alerts read one index, and
+the one place that keeps them true.
+
+Stored (see the README, "How it stays fast", for why):
+- `inventory_levels.alert_threshold`: the level's effective threshold (its override, else its
+  product's, its type's, the company default), NULL while its product is archived or a bundle, or
+  its warehouse inactive;
+- `inventory_levels.units_sold` and `last_sold_on`: every unit the level sold, its latest sale day;
+- `daily_sales` (units per level and day) and each row's `units_to_date`, the level's running total;
+- the generated columns `available_stock` and `is_low` (available ≤ alert_threshold) and the
+  index `ix_inventory_levels_low` over them, which the database computes (inventory/models.py).
+
+Every change to what these derive from calls one entry point here, in the change's transaction.
+The entry points own the locking order: the affected levels first, in ascending id order, as every
+stock movement locks them before anything its ledger rows refer to.
+"""
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from app.common.upsert import upsert
+from app.companies.models import Company
+from app.extensions import db
+from app.inventory.models import DailySale, InventoryLevel
+from app.products.models import Product, ProductType
+from app.warehouses.models import Warehouse
+
+
+def effective_threshold():
+    """The effective threshold: level override → product → product type → company default (the
+    query joins companies)."""
+    return sa.func.coalesce(
+        InventoryLevel.low_stock_threshold,
+        Product.low_stock_threshold,
+        ProductType.low_stock_threshold,
+        Company.default_low_stock_threshold,
+    )
+
+
+# What alert thresholds derive from, changed: each is `with …:` around the change (which the block
+# writes and flushes). With `when` false, they do nothing.
+
+
+def level_override_changed(company_id: int, level_id: int):
+    return _changing(company_id, InventoryLevel.id == level_id)
+
+
+def product_changed(company_id: int, product_id: int, *, when: bool = True):
+    """The product's threshold, type or archiving."""
+    return _changing(company_id, InventoryLevel.product_id == product_id, when=when)
+
+
+def type_threshold_changed(company_id: int, type_id: int, *, when: bool = True):
+    of_type = sa.select(Product.id).where(Product.company_id == company_id, Product.product_type_id == type_id)
+    return _changing(company_id, InventoryLevel.product_id.in_(of_type), when=when)
+
+
+def warehouse_activity_changed(company_id: int, warehouse_id: int, *, when: bool = True):
+    return _changing(company_id, InventoryLevel.warehouse_id == warehouse_id, when=when)
+
+
+def company_default_changed(company_id: int, *, when: bool = True):
+    return _changing(company_id, when=when)
+
+
+def levels_created(company_id: int, keys: Iterable[tuple[int, int]]) -> None:
+    """New levels, (product id, warehouse id) each, created and locked by the caller: give them theirs."""
+    warehouses_of: dict[int, set[int]] = {}
+    for product_id, warehouse_id in keys:
+        warehouses_of.setdefault(product_id, set()).add(warehouse_id)
+    # Per product, so that the statements reach these levels through the unique (product, warehouse)
+    # index and touch no level another transaction holds (a row-value IN may be read as a scan).
+    _refresh(company_id, sa.or_(*(
+        sa.and_(InventoryLevel.product_id == product_id, InventoryLevel.warehouse_id.in_(sorted(warehouses)))
+        for product_id, warehouses in sorted(warehouses_of.items())
+    )))
+
+
+def recount_thresholds(company_id: int) -> None:
+    """Recompute every level's alert threshold in the company (after bulk loads and rolling upgrades)."""
+    _refresh(company_id)
+
+
+@contextlib.contextmanager
+def _changing(company_id: int, *where, when: bool = True):
+    """Lock the company's levels matching `where`, let the block change what their thresholds derive
+    from, then refresh them.
+
+    Taking the levels before changing the rows they derive from keeps one lock order with stock
+    movements, so a change never deadlocks with a sale; two changes whose levels overlap run one
+    after the other.
+    """
+    if when:
+        db.session.execute(
+            sa.select(InventoryLevel.id).where(InventoryLevel.company_id == company_id, *where)
+            .order_by(InventoryLevel.id).with_for_update()
+        ).all()
+    yield
+    if when:
+        _refresh(company_id, *where)
+
+
+def _refresh(company_id: int, *where) -> None:
+    """Recompute `alert_threshold` of the company's levels that match `where`, in the caller's transaction.
+
+    It first takes shared locks on all it derives from: the company, the levels' warehouses,
+    products and types. So a concurrent change to any of it either committed before, and the UPDATE
+    (a later statement, so a fresh snapshot under READ COMMITTED) reads it, or waits until this
+    transaction commits and then refreshes these levels itself; a level still being created, which
+    that change cannot see, is covered too. Each locking read names a column of every table it
+    joins: MariaDB drops an outer join whose columns go unused, and then locks nothing there.
+    """
+    level = InventoryLevel
+    scope = [level.company_id == company_id, *where]
+    for locking in (
+        sa.select(Company.default_low_stock_threshold).where(Company.id == company_id),
+        sa.select(Warehouse.is_active).where(Warehouse.id.in_(sa.select(level.warehouse_id).where(*scope))),
+        sa.select(Product.low_stock_threshold, ProductType.low_stock_threshold)
+        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+        .where(Product.id.in_(sa.select(level.product_id).where(*scope))),
+    ):
+        db.session.execute(locking.with_for_update(read=True)).all()
+    value = (
+        sa.select(sa.case(
+            (sa.and_(Product.is_active, Product.is_bundle.is_(False), Warehouse.is_active), effective_threshold())
+        ))
+        .select_from(sa.outerjoin(Product, ProductType, ProductType.id == Product.product_type_id))
+        .where(Product.id == level.product_id, Warehouse.id == level.warehouse_id, Company.id == level.company_id)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(level).where(*scope).values(alert_threshold=value).execution_options(synchronize_session=False)
+    )
+
+
+# Sales
+
+
+def sale_counted(level: InventoryLevel, day: dt.date, units: int) -> None:
+    """Units sold from a locked level on a day: count them in the level's totals and in the daily_sales
+    rollup, whose rows also carry the level's running total (units sold up to and including their day).
+
+    A sale dated on or after the level's latest sale, as nearly every sale is, lands on the level's
+    last rollup row: one upsert. One dated earlier (a back-dated sale) also adds its units to the
+    running total of every later row of the level.
+    """
+    rollup, of_level = DailySale.__table__, DailySale.of_level(level)
+    if level.last_sold_on is None or day >= level.last_sold_on:
+        to_date = level.units_sold + units
+    else:
+        to_date = units + (db.session.scalar(
+            sa.select(rollup.c.units_to_date).where(of_level, rollup.c.day < day).order_by(rollup.c.day.desc()).limit(1)
+        ) or 0)
+        db.session.execute(
+            sa.update(rollup).where(of_level, rollup.c.day > day).values(units_to_date=rollup.c.units_to_date + units)
+        )
+    values = {"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
+              "day": day, "units": units, "units_to_date": to_date}
+    # On the day's existing row: both its units and its running total grow by the units sold.
+    upsert(rollup, [values], add={"units": "units", "units_to_date": "units"})
+    level.units_sold += units
+    level.last_sold_on = max(day, level.last_sold_on or day)
+
+
+def recount_sales(level_ids: list[int]) -> None:
+    """Recompute what sale_counted keeps, from the rollup's daily units, for these levels (the caller
+    has locked them): each rollup row's running total, each level's units sold and latest sale day."""
+    rollup, level = DailySale.__table__, InventoryLevel.__table__
+    of_level = DailySale.of_level(level.c)
+    running = (
+        sa.select(rollup.c.company_id, rollup.c.product_id, rollup.c.warehouse_id, rollup.c.day,
+                  sa.func.sum(rollup.c.units).over(
+                      partition_by=(rollup.c.company_id, rollup.c.product_id, rollup.c.warehouse_id),
+                      order_by=rollup.c.day).label("to_date"))
+        .join(level, of_level)
+        .where(level.c.id.in_(level_ids))
+        .subquery()
+    )
+    db.session.execute(
+        sa.update(rollup)
+        .where(*(rollup.c[key] == running.c[key] for key in ("company_id", "product_id", "warehouse_id", "day")))
+        .values(units_to_date=running.c.to_date)
+    )
+    sold = sa.select(rollup.c.units).where(of_level)
+    db.session.execute(
+        sa.update(level).where(level.c.id.in_(level_ids)).values(
+            units_sold=sa.func.coalesce(sold.with_only_columns(sa.func.sum(rollup.c.units)).scalar_subquery(), 0),
+            last_sold_on=sold.with_only_columns(sa.func.max(rollup.c.day)).scalar_subquery(),
+        )
+    )
