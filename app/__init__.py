@@ -64,12 +64,15 @@ def register_blueprints(app: Flask) -> None:
     from app.orders.routes import blp as orders_blp
     from app.products.routes import blp as products_blp
     from app.products.routes import types_blp
+    from app.purchasing.routes import blp as purchasing_blp
+    from app.purchasing.routes import replenishment_blp
     from app.suppliers.routes import blp as suppliers_blp
     from app.suppliers.routes import links_blp
     from app.warehouses.routes import blp as warehouses_blp
 
     for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
-                      products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, alerts_blp, health.blp):
+                      products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, alerts_blp, purchasing_blp,
+                      replenishment_blp, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(metrics.blp)
 

@@ -87,6 +87,10 @@ class InvalidTransition(Conflict):
     slug = "invalid_transition"
 
 
+class OverReceipt(Conflict):
+    slug, default_message = "over_receipt", "A line cannot receive more than was ordered"
+
+
 class BundleCycle(ValidationFailed):
     slug, default_message = "bundle_cycle", "A bundle cannot contain itself, directly or through other bundles"
 

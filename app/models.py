@@ -7,5 +7,6 @@ from app.idempotency.models import IdempotencyKey  # noqa: F401
 from app.inventory.models import DailySale, InventoryLevel, StockMovement  # noqa: F401
 from app.orders.models import Order, OrderLine, OrderReservation  # noqa: F401
 from app.products.models import Product, ProductType  # noqa: F401
+from app.purchasing.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine  # noqa: F401
 from app.suppliers.models import ProductSupplier, Supplier  # noqa: F401
 from app.warehouses.models import Warehouse  # noqa: F401

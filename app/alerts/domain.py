@@ -1,4 +1,5 @@
-"""Low-stock arithmetic: sales velocity, days of cover, reorder quantity. Whole units in, exact answers out."""
+"""Low-stock arithmetic: sales velocity and days of cover (the reorder rule is purchasing.domain's).
+Whole units in, exact answers out."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,18 +17,3 @@ def days_until_stockout(current_stock: int, units_sold: int, days: int) -> int:
     if current_stock <= 0:
         return 0
     return current_stock * days // units_sold
-
-
-def suggested_reorder_quantity(current_stock: int, units_sold: int, days: int, lead_time_days: int,
-                               min_order_qty: int) -> int:
-    """Units to order: the demand over the lead time plus the window, at the window's pace, minus
-    what is available; at least the minimum order quantity when anything is needed, never negative.
-
-    demand = ceil(units_sold × (lead_time_days + days) / days)
-    """
-    demand = -(-units_sold * (lead_time_days + days) // days)
-    shortfall = demand - max(current_stock, 0)
-    if shortfall <= 0:
-        return 0
-    return max(shortfall, min_order_qty)
-

@@ -44,8 +44,8 @@ def effective_threshold():
 # writes and flushes). With `when` false, they do nothing.
 
 
-def level_override_changed(company_id: int, level_id: int):
-    return _changing(company_id, InventoryLevel.id == level_id)
+def level_override_changed(company_id: int, level_id: int, *, when: bool = True):
+    return _changing(company_id, InventoryLevel.id == level_id, when=when)
 
 
 def product_changed(company_id: int, product_id: int, *, when: bool = True):
@@ -163,6 +163,21 @@ def sale_counted(level: InventoryLevel, day: dt.date, units: int) -> None:
     upsert(rollup, [values], add={"units": "units", "units_to_date": "units"})
     level.units_sold += units
     level.last_sold_on = max(day, level.last_sold_on or day)
+
+
+def sold_since(level, start: dt.date):
+    """Units a level (columns of inventory_levels) sold from `start` on: all it ever sold, less the
+    running total of its last rollup row before `start`. Its rollup is read back from its newest row
+    to that one: the window's days, whatever the length of its history."""
+    rollup = DailySale.__table__
+    before = (
+        sa.select(rollup.c.units_to_date)
+        .where(DailySale.of_level(level), rollup.c.day < start)
+        .order_by(rollup.c.day.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return level.units_sold - sa.func.coalesce(before, 0)
 
 
 def recount_sales(level_ids: list[int]) -> None:

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.common.fields import QueryId
+from app.common.fields import QueryId, UTCDateTime
 from app.common.pagination import PageArgs
 
 
@@ -14,6 +14,9 @@ class AlertArgs(PageArgs):
     warehouse_id = QueryId()
     product_type_id = QueryId()
     supplier_id = QueryId(metadata={"description": "Only products whose reorder supplier (see `supplier`) is this one"})
+    needs_reorder = fields.Boolean(
+        metadata={"description": "true: only alerts whose suggested_reorder_quantity > 0 (not enough on order); false: the others"}
+    )
 
 
 class AlertSupplierSchema(Schema):
@@ -24,6 +27,7 @@ class AlertSupplierSchema(Schema):
         allow_none=True, metadata={"description": "The link's lead time, else the supplier's; null when neither is set"}
     )
     min_order_qty = fields.Integer()
+    order_multiple = fields.Integer(metadata={"description": "The link's pack size"})
 
 
 class AlertSchema(Schema):
@@ -42,7 +46,11 @@ class AlertSchema(Schema):
     reserved = fields.Integer()
     units_sold = fields.Integer(metadata={"description": "Units sold at this warehouse in the window"})
     avg_daily_sales = fields.Float(metadata={"description": "units_sold / days, rounded half up to two decimals"})
-    suggested_reorder_quantity = fields.Integer()
+    suggested_reorder_quantity = fields.Integer(metadata={"description": "The replenishment rule's quantity: 0 when enough is on order"})
+    incoming = fields.Integer(metadata={"description": "On order from suppliers (open purchase orders)"})
+    next_expected_at = UTCDateTime(
+        allow_none=True, metadata={"description": "Earliest expected delivery of the open purchase orders behind `incoming`"}
+    )
 
 
 class AlertPageSchema(Schema):

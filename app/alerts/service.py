@@ -10,16 +10,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from app.alerts import domain
+from app.alerts.read_model import sold_since
 from app.common.time import utcnow
 from app.companies.models import Company
 from app.companies.service import get_company
 from app.extensions import db
-from app.inventory.models import DailySale, InventoryLevel
+from app.inventory.models import InventoryLevel
 from app.products.models import Product
+from app.purchasing.domain import ReorderTerms, reorder_quantity
+from app.purchasing.models import OPEN, PurchaseOrder, PurchaseOrderLine
 from app.suppliers.models import ProductSupplier, Supplier
+from app.suppliers.service import reorder_supplier_id
 from app.warehouses.models import Warehouse
 
 
@@ -32,10 +35,14 @@ class Alert:
     warehouse_name: str
     on_hand: int
     reserved: int
+    incoming: int
+    reorder_up_to: int | None
     threshold: int
     units_sold: int
     days: int
+    cover_days: int
     supplier: dict | None = None
+    next_expected_at: dt.datetime | None = None
 
     @property
     def current_stock(self) -> int:
@@ -51,23 +58,22 @@ class Alert:
 
     @property
     def suggested_reorder_quantity(self) -> int:
-        lead_time, minimum = (self.supplier["lead_time_days"] or 0, self.supplier["min_order_qty"]) if self.supplier else (0, 1)
-        return domain.suggested_reorder_quantity(self.current_stock, self.units_sold, self.days, lead_time, minimum)
+        return reorder_quantity(self.current_stock, self.incoming, reorder_terms(
+            self.threshold, self.units_sold, self.days, self.cover_days, self.supplier, self.reorder_up_to))
+
+
+def reorder_terms(threshold: int, units_sold: int, days: int, cover_days: int, supplier: dict | None,
+                  reorder_up_to: int | None) -> ReorderTerms:
+    """The reorder rule's terms of a level, from its reorder supplier's (None: no supplier, no lead time)."""
+    supplier = supplier or {}
+    return ReorderTerms(threshold=threshold, units_sold=units_sold, days=days, cover_days=cover_days,
+                        lead_time_days=supplier.get("lead_time_days") or 0, min_order_qty=supplier.get("min_order_qty") or 1,
+                        order_multiple=supplier.get("order_multiple") or 1, reorder_up_to=reorder_up_to)
 
 
 def window_start(days: int, today: dt.date | None = None) -> dt.date:
     """First day of a window of `days` UTC calendar days that ends today."""
     return (today or utcnow().date()) - dt.timedelta(days=days - 1)
-
-
-def _reorder_supplier_id(product_id):
-    """The product's reorder supplier: its primary supplier, else its linked supplier with the lowest id."""
-    link = so.aliased(ProductSupplier)
-    of_product = sa.select(link.supplier_id).where(link.product_id == product_id)
-    return sa.func.coalesce(
-        of_product.where(link.primary_flag.is_(True)).scalar_subquery(),
-        of_product.with_only_columns(sa.func.min(link.supplier_id)).scalar_subquery(),
-    )
 
 
 # current_stock / threshold is ranked by its first two base-10⁹ digits, in integer arithmetic: two
@@ -82,28 +88,14 @@ def _whole_division(dividend, divisor):
     return dividend.op(operator, return_type=sa.Integer)(divisor)
 
 
-def _sold_since(level, start: dt.date):
-    """Units a level (columns of inventory_levels) sold from `start` on: all it ever sold, less the
-    running total of its last rollup row before `start`. Its rollup is read back from its newest row
-    to that one: the window's days, whatever the length of its history."""
-    rollup = DailySale.__table__
-    before = (
-        sa.select(rollup.c.units_to_date)
-        .where(DailySale.of_level(level), rollup.c.day < start)
-        .order_by(rollup.c.day.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return level.units_sold - sa.func.coalesce(before, 0)
-
-
 # Every read of the alerts goes through this index. MariaDB would otherwise read the stock-outs in
 # (product, warehouse) order through the unique key of all companies' levels, hoping to meet
 # enough of them early, and read every row of the table when it does not.
 LOW_LEVELS = "FORCE INDEX (ix_inventory_levels_low)"
 
 
-def _alerting(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None) -> list:
+def _alerting(company: Company, days: int, warehouse_id=None, product_type_id=None, supplier_id=None,
+              needs_reorder=None) -> list:
     """Where a level alerts: at or below its threshold, sold in the window, and matching the filters.
 
     The index on (company, is_low, last sale day, …) holds exactly those levels as one range, with
@@ -118,7 +110,11 @@ def _alerting(company: Company, days: int, warehouse_id=None, product_type_id=No
         where.append(level.c.product_id.in_(
             sa.select(Product.id).where(Product.company_id == company.id, Product.product_type_id == product_type_id)))
     if supplier_id is not None:
-        where.append(_reorder_supplier_id(level.c.product_id) == supplier_id)
+        where.append(reorder_supplier_id(level.c.product_id) == supplier_id)
+    if needs_reorder is not None:
+        # The reorder rule orders something exactly when the position is at or below the threshold.
+        due = level.c.available_stock + level.c.incoming <= level.c.alert_threshold
+        where.append(due if needs_reorder else sa.not_(due))
     return where
 
 
@@ -137,7 +133,7 @@ def _in_stock(alerting: list, days: int) -> sa.Select:
     level = InventoryLevel.__table__
     alerts = (
         sa.select(level.c.id, level.c.product_id, level.c.warehouse_id, level.c.available_stock,
-                  level.c.alert_threshold, _sold_since(level.c, window_start(days)).label("units_sold"))
+                  level.c.alert_threshold, sold_since(level.c, window_start(days)).label("units_sold"))
         .where(*alerting, level.c.available_stock > 0)
         .with_hint(level, LOW_LEVELS, "mysql")
         .subquery()
@@ -171,34 +167,59 @@ def _page(alerting: list, days: int, offset: int, limit: int) -> tuple[list[tupl
     return rows, total
 
 
-def _shown(level_ids: list[int], start: dt.date) -> dict[int, tuple]:
-    """What an alert shows of each of these levels, by level id: the level, its product and warehouse,
-    its units sold from `start` on, then its product's reorder supplier and the terms of their link
-    (all None without one)."""
-    link = ProductSupplier
-    rows = db.session.execute(
-        sa.select(InventoryLevel.id, InventoryLevel.product_id, Product.name, Product.sku, InventoryLevel.warehouse_id,
-                  Warehouse.name, InventoryLevel.on_hand, InventoryLevel.reserved,
-                  _sold_since(InventoryLevel.__table__.c, start),
-                  Supplier.id, Supplier.name, Supplier.contact_email,
-                  sa.func.coalesce(link.lead_time_days, Supplier.lead_time_days), link.min_order_qty)
-        .join(Product, Product.id == InventoryLevel.product_id)
-        .join(Warehouse, Warehouse.id == InventoryLevel.warehouse_id)
-        .outerjoin(link, sa.and_(link.product_id == InventoryLevel.product_id,
-                                 link.supplier_id == _reorder_supplier_id(InventoryLevel.product_id)))
+def level_facts(start: dt.date) -> sa.Select:
+    """A select of what the alerts and the replenishment show of levels: the level's stock and incoming,
+    its product and warehouse, its units sold from `start` on, and its product's reorder supplier with
+    the terms of their link (all None without one). The caller adds its WHERE."""
+    link, level = ProductSupplier, InventoryLevel
+    return (
+        sa.select(level.id.label("level_id"), level.product_id, Product.name.label("product_name"), Product.sku,
+                  level.warehouse_id, Warehouse.name.label("warehouse_name"), level.on_hand, level.reserved,
+                  level.incoming, level.reorder_up_to, sold_since(level.__table__.c, start).label("units_sold"),
+                  Supplier.id.label("supplier_id"), Supplier.name.label("supplier_name"), Supplier.contact_email,
+                  sa.func.coalesce(link.lead_time_days, Supplier.lead_time_days).label("lead_time_days"),
+                  link.min_order_qty, link.order_multiple, link.unit_cost)
+        .join(Product, Product.id == level.product_id)
+        .join(Warehouse, Warehouse.id == level.warehouse_id)
+        .outerjoin(link, sa.and_(link.product_id == level.product_id,
+                                 link.supplier_id == reorder_supplier_id(level.product_id)))
         .outerjoin(Supplier, Supplier.id == link.supplier_id)
-        .where(InventoryLevel.id.in_(level_ids))
-    ) if level_ids else []
-    return {row[0]: row[1:] for row in rows}
+    )
 
 
-def _alert(shown: tuple, threshold: int, days: int) -> Alert:
-    *level, units_sold, supplier_id, name, contact_email, lead_time_days, min_order_qty = shown
-    supplier = None if supplier_id is None else {
-        "id": supplier_id, "name": name, "contact_email": contact_email, "lead_time_days": lead_time_days,
-        "min_order_qty": min_order_qty,
-    }
-    return Alert(*level, threshold=threshold, units_sold=int(units_sold), days=days, supplier=supplier)
+def supplier_terms(facts) -> dict | None:
+    """The reorder supplier of a row of level_facts, with the terms of its link."""
+    if facts.supplier_id is None:
+        return None
+    return {"id": facts.supplier_id, "name": facts.supplier_name, "contact_email": facts.contact_email,
+            "lead_time_days": facts.lead_time_days, "min_order_qty": facts.min_order_qty,
+            "order_multiple": facts.order_multiple}
+
+
+def next_expected(company_id: int, keys: list[tuple[int, int]]) -> dict[tuple[int, int], dt.datetime]:
+    """For these (product, warehouse) levels, the earliest expected delivery among the open purchase
+    order lines still waiting for units; levels with none are absent."""
+    if not keys:
+        return {}
+    line, order = PurchaseOrderLine, PurchaseOrder
+    rows = db.session.execute(
+        sa.select(line.product_id, order.warehouse_id, sa.func.min(order.expected_at))
+        .join(order, order.id == line.purchase_order_id)
+        .where(order.company_id == company_id, order.status.in_(OPEN), line.received_quantity < line.quantity,
+               sa.or_(*(sa.and_(line.product_id == p, order.warehouse_id == w) for p, w in keys)))
+        .group_by(line.product_id, order.warehouse_id)
+    ).all()
+    return {(p, w): expected for p, w, expected in rows if expected is not None}
+
+
+def _alert(facts, threshold: int, days: int, cover_days: int, expected: dict) -> Alert:
+    return Alert(
+        product_id=facts.product_id, product_name=facts.product_name, sku=facts.sku, warehouse_id=facts.warehouse_id,
+        warehouse_name=facts.warehouse_name, on_hand=facts.on_hand, reserved=facts.reserved, incoming=facts.incoming,
+        reorder_up_to=facts.reorder_up_to, threshold=threshold, units_sold=int(facts.units_sold), days=days,
+        cover_days=cover_days, supplier=supplier_terms(facts),
+        next_expected_at=expected.get((facts.product_id, facts.warehouse_id)),
+    )
 
 
 def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_page: int, days: int | None = None,
@@ -206,7 +227,10 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
     company = get_company(caller_company_id, company_id)
     days = days or company.recent_sales_days
     rows, total = _page(_alerting(company, days, **filters), days, (page - 1) * per_page, per_page)
-    shown = _shown([level_id for level_id, _threshold in rows], window_start(days))
-    alerts = [_alert(shown[level_id], threshold, days) for level_id, threshold in rows]
+    level_ids = [level_id for level_id, _threshold in rows]
+    facts = {row.level_id: row for row in db.session.execute(
+        level_facts(window_start(days)).where(InventoryLevel.id.in_(level_ids)))} if level_ids else {}
+    expected = next_expected(company.id, [(row.product_id, row.warehouse_id) for row in facts.values() if row.incoming])
+    alerts = [_alert(facts[level_id], threshold, days, company.reorder_cover_days, expected) for level_id, threshold in rows]
     return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,
             "window_start": window_start(days)}

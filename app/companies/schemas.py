@@ -14,6 +14,10 @@ class SettingsSchema(Schema):
         validate=validate.Range(min=1, max=365),
         metadata={"description": "Default window, in days, in which a product must have sold to raise an alert"},
     )
+    reorder_cover_days = StrictInteger(
+        validate=validate.Range(min=1, max=365),
+        metadata={"description": "Days of sales a reorder covers beyond the lead time (the replenishment rule's C), default 30"},
+    )
 
 
 class CompanySchema(Schema):

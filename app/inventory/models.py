@@ -36,6 +36,12 @@ class InventoryLevel(db.Model):
     # the history.
     units_sold: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
     last_sold_on: so.Mapped[dt.date | None]
+    # Units on their way here: Σ (quantity − received) over the lines of the company's ordered and
+    # partially received purchase orders for this product and warehouse. Kept by the purchasing use
+    # cases, under this level's lock, in the transaction of every placing, receipt, close or cancel.
+    incoming: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    # Order up to this position when reordering, instead of the computed level (> the threshold).
+    reorder_up_to: so.Mapped[int | None]
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
@@ -44,6 +50,7 @@ class InventoryLevel(db.Model):
         sa.CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
         sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
+        sa.CheckConstraint("incoming >= 0", name="incoming_non_negative"),
     )
 
     @property
@@ -92,6 +99,16 @@ class InventoryLevel(db.Model):
         domain.require_available([(self.product_id, self, units)])
         self.reserved += units
 
+    def expect(self, units: int) -> None:
+        """Units were ordered from a supplier for this level: they are on their way."""
+        self.incoming += units
+
+    def stop_expecting(self, units: int) -> None:
+        """Ordered units arrived, or will not come (the order was closed or cancelled)."""
+        if units > self.incoming:
+            raise ValueError(f"{units} units arriving of {self.incoming} incoming")
+        self.incoming -= units
+
     def release(self, units: int) -> None:
         """Let go of units an order held (it shipped, or was cancelled)."""
         if units > self.reserved:
@@ -132,6 +149,7 @@ class StockMovement(db.Model):
     transfer_id: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id"))
     bundle_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("products.id"))
+    purchase_order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("purchase_orders.id"))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     occurred_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
@@ -144,6 +162,7 @@ class StockMovement(db.Model):
         # Filters of the listing that would otherwise walk the ledger back from its newest row.
         sa.Index("ix_stock_movements_company_type", "company_id", "type", "id"),
         sa.Index("ix_stock_movements_company_occurred_at", "company_id", "occurred_at"),
+        sa.Index("ix_stock_movements_company_purchase_order", "company_id", "purchase_order_id", "id"),
         sa.CheckConstraint(
             "type IN ('receive', 'sale', 'return', 'remove', 'adjust', 'count', 'transfer')", name="type_known"
         ),

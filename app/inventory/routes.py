@@ -47,8 +47,12 @@ class LevelItem(MethodView):
     @blp.response(200, LevelSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such level in your company")
     def patch(self, data, level_id):
-        """Set or clear (null) this warehouse's low-stock threshold override"""
-        return service.set_level_threshold(current_company_id(), level_id, data["low_stock_threshold"])
+        """Set or clear (null) this warehouse's low-stock threshold override and its order-up-to level
+
+        `reorder_up_to` replaces the computed order-up-to level of the replenishment rule for this
+        level; it must be above the effective threshold (else 422).
+        """
+        return service.update_level(current_company_id(), level_id, data)
 
 
 @blp.route("/movements")

@@ -28,6 +28,12 @@ class LevelSchema(LevelStockSchema):
     threshold = fields.Integer(
         metadata={"description": "Effective: level override → product → product type → company default"}
     )
+    incoming = fields.Integer(
+        metadata={"description": "On order: Σ (quantity − received) over the lines of ordered and partially received purchase orders for this product and warehouse"}
+    )
+    reorder_up_to = fields.Integer(
+        allow_none=True, metadata={"description": "The position a reorder brings the level back to, when set (else computed: see the replenishment rule)"}
+    )
 
 
 class LevelListArgs(PageArgs):
@@ -38,9 +44,18 @@ class LevelListArgs(PageArgs):
 
 class LevelUpdateSchema(Schema):
     low_stock_threshold = StrictInteger(
-        required=True, allow_none=True, validate=validate.Range(min=0, max=MAX_QUANTITY),
-        metadata={"description": "null clears the override"},
+        allow_none=True, validate=validate.Range(min=0, max=MAX_QUANTITY),
+        metadata={"description": "This warehouse's threshold override; null clears it"},
     )
+    reorder_up_to = StrictInteger(
+        allow_none=True, validate=validate.Range(min=1, max=MAX_QUANTITY),
+        metadata={"description": "Order up to this position when reordering; must be above the effective threshold; null clears it"},
+    )
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give low_stock_threshold, reorder_up_to or both.", "low_stock_threshold")
 
 
 class MovementSchema(Schema):
@@ -55,6 +70,7 @@ class MovementSchema(Schema):
     transfer_id = fields.String(allow_none=True)
     order_id = fields.Integer(allow_none=True)
     bundle_id = fields.Integer(allow_none=True)
+    purchase_order_id = fields.Integer(allow_none=True, metadata={"description": "The purchase order a receipt row received against"})
     user_id = fields.Integer(allow_none=True)
     occurred_at = UTCDateTime()
     created_at = UTCDateTime()
@@ -144,6 +160,7 @@ class MovementListArgs(Schema):
     product_id = QueryId()
     warehouse_id = QueryId()
     type = fields.String(validate=validate.OneOf(MOVEMENT_TYPES))
+    purchase_order_id = QueryId(metadata={"description": "Rows received against this purchase order"})
     since = UTCInstant(metadata={"description": "occurred_at ≥ since"})
     until = UTCInstant(metadata={"description": "occurred_at ≤ until"})
 

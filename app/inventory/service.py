@@ -7,7 +7,7 @@ from app.alerts.read_model import effective_threshold
 from app.common.tenancy import get_owned
 from app.common.transaction import use_case
 from app.companies.models import Company
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.inventory import ledger
 from app.inventory.models import InventoryLevel, StockMovement
@@ -66,10 +66,21 @@ def get_level(company_id: int, level_id: int) -> InventoryLevel:
     return _as_view(row)
 
 
-def set_level_threshold(company_id: int, level_id: int, low_stock_threshold: int | None) -> InventoryLevel:
-    with use_case(), read_model.level_override_changed(company_id, level_id):
-        get_owned(InventoryLevel, company_id, level_id).low_stock_threshold = low_stock_threshold
+def update_level(company_id: int, level_id: int, changes: dict) -> InventoryLevel:
+    """Set or clear the level's threshold override and its order-up-to level.
+
+    An order-up-to level given here must be above the threshold that applies after the change
+    (a later threshold change is not refused: the reorder rule then orders up to at least T + 1).
+    """
+    with use_case(), read_model.level_override_changed(company_id, level_id, when="low_stock_threshold" in changes):
+        level = get_owned(InventoryLevel, company_id, level_id)
+        for field, value in changes.items():
+            setattr(level, field, value)
         db.session.flush()
+        if changes.get("reorder_up_to") is not None:
+            threshold = get_level(company_id, level_id).threshold
+            if level.reorder_up_to <= threshold:
+                raise ValidationFailed(errors={"reorder_up_to": [f"must be above the threshold, {threshold}"]})
     return get_level(company_id, level_id)
 
 
@@ -79,11 +90,11 @@ SMALL_WINDOW = 5_000
 
 
 def list_movements(company_id: int, limit: int, cursor: int | None = None, product_id=None, warehouse_id=None,
-                   type=None, since=None, until=None) -> dict:
+                   type=None, since=None, until=None, purchase_order_id=None) -> dict:
     """The ledger newest first, by id: rows recorded while a client pages never shift its pages."""
     statement = sa.select(StockMovement).where(StockMovement.company_id == company_id)
     for column, value in ((StockMovement.product_id, product_id), (StockMovement.warehouse_id, warehouse_id),
-                          (StockMovement.type, type)):
+                          (StockMovement.type, type), (StockMovement.purchase_order_id, purchase_order_id)):
         if value is not None:
             statement = statement.where(column == value)
     window = sa.true()
@@ -94,7 +105,10 @@ def list_movements(company_id: int, limit: int, cursor: int | None = None, produ
     statement = statement.where(window)
     if cursor is not None:
         statement = statement.where(StockMovement.id < cursor)
-    if product_id is None and warehouse_id is None and (since or until) and _is_small(company_id, window):
+    if purchase_order_id is not None:
+        # A purchase order's rows are few, wherever they sit in the ledger.
+        statement = statement.with_hint(StockMovement, "USE INDEX (ix_stock_movements_company_purchase_order)", "mysql")
+    elif product_id is None and warehouse_id is None and (since or until) and _is_small(company_id, window):
         # Rows far back in time sit far back in the ledger: the index finds them without the walk.
         statement = statement.with_hint(StockMovement, "USE INDEX (ix_stock_movements_company_occurred_at)", "mysql")
     elif warehouse_id is not None and product_id is None:

@@ -69,6 +69,10 @@ class Product(db.Model):
         return sum(level.on_hand for level in self.levels)
 
     @property
+    def total_incoming(self) -> int:
+        return sum(level.incoming for level in self.levels)
+
+    @property
     def total_available(self) -> int:
         if self.is_bundle:
             # Set by the bundles service: bundles hold no stock, their components do.

@@ -50,6 +50,7 @@ class StockLineSchema(Schema):
     on_hand = fields.Integer()
     reserved = fields.Integer()
     available = fields.Integer()
+    incoming = fields.Integer(metadata={"description": "On order from suppliers (open purchase orders)"})
 
 
 class AvailabilitySchema(Schema):
@@ -77,6 +78,7 @@ class ProductSchema(Schema):
     )
     total_on_hand = fields.Integer()
     total_available = fields.Integer(metadata={"description": "For a bundle: Σ of its availability"})
+    total_incoming = fields.Integer(metadata={"description": "Σ incoming over its warehouses"})
     availability = fields.List(
         fields.Nested(AvailabilitySchema),
         metadata={"description": "Bundles only: how many could be assembled from components, per warehouse"},

@@ -36,6 +36,8 @@ class ProductSupplier(db.Model):
     unit_cost: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(10, 2))
     lead_time_days: so.Mapped[int | None]
     min_order_qty: so.Mapped[int] = so.mapped_column(default=1)
+    # Orders come in packs of this many: a reorder quantity is rounded up to a multiple of it.
+    order_multiple: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     # TRUE or NULL, never FALSE: the unique constraint below then allows one primary per product
     # and any number of others, on MySQL and SQLite alike (NULLs never collide).
     primary_flag: so.Mapped[bool | None]
@@ -49,6 +51,7 @@ class ProductSupplier(db.Model):
         sa.UniqueConstraint("product_id", "primary_flag"),
         sa.Index("ix_product_suppliers_company_id_product_id", "company_id", "product_id"),
         sa.CheckConstraint("min_order_qty >= 1", name="min_order_qty_positive"),
+        sa.CheckConstraint("order_multiple >= 1", name="order_multiple_positive"),
         sa.CheckConstraint("lead_time_days >= 0", name="lead_time_non_negative"),
         sa.CheckConstraint("unit_cost >= 0", name="unit_cost_non_negative"),
     )

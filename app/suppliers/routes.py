@@ -66,8 +66,9 @@ class SupplierItem(MethodView):
     @retry_on_deadlock
     @blp.response(204)
     @blp.alt_response(404, **NOT_FOUND)
+    @blp.alt_response(409, schema=ErrorSchema, description="in_use: purchase orders name the supplier")
     def delete(self, supplier_id):
-        """Delete a supplier together with its product links"""
+        """Delete a supplier together with its product links (one that purchase orders name stays: 409 in_use)"""
         service.delete_supplier(current_company_id(), supplier_id)
 
 

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.common.fields import Email, Money, StrictBoolean, StrictInteger, Text, UTCDateTime
+from app.common.fields import MAX_QUANTITY, Email, Money, StrictBoolean, StrictInteger, Text, UTCDateTime
 from app.common.pagination import PageArgs
 
 
@@ -43,6 +43,7 @@ class ProductSupplierSchema(Schema):
     unit_cost = Money(allow_none=True)
     lead_time_days = fields.Integer(allow_none=True, metadata={"description": "null: the supplier's default applies"})
     min_order_qty = fields.Integer()
+    order_multiple = fields.Integer(metadata={"description": "Orders come in packs of this many"})
     is_primary = fields.Boolean()
 
 
@@ -50,5 +51,9 @@ class ProductSupplierUpdateSchema(Schema):
     supplier_sku = Text(max_length=64, allow_none=True)
     unit_cost = Money(allow_none=True)
     lead_time_days = LeadTime(metadata={"description": "Overrides the supplier's lead time for this product"})
-    min_order_qty = StrictInteger(validate=validate.Range(min=1, max=1_000_000_000))
+    min_order_qty = StrictInteger(validate=validate.Range(min=1, max=MAX_QUANTITY))
+    order_multiple = StrictInteger(
+        validate=validate.Range(min=1, max=MAX_QUANTITY),
+        metadata={"description": "Pack size: a suggested reorder quantity is rounded up to a multiple of it (default 1)"},
+    )
     is_primary = StrictBoolean(metadata={"description": "true clears the flag on the product's other suppliers"})

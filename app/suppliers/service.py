@@ -7,9 +7,10 @@ from app.common.filters import contains
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.transaction import use_case
-from app.errors import NotFound, ValidationFailed
+from app.errors import InUse, NotFound, ValidationFailed
 from app.extensions import db
 from app.products.models import Product
+from app.purchasing.models import PurchaseOrder
 from app.suppliers.models import ProductSupplier, Supplier
 
 
@@ -40,9 +41,12 @@ def update_supplier(company_id: int, supplier_id: int, changes: dict) -> Supplie
 
 
 def delete_supplier(company_id: int, supplier_id: int) -> None:
-    """Delete a supplier and its product links (the links only describe terms; no stock depends on them)."""
+    """Delete a supplier and its product links (the links only describe terms; no stock depends on them).
+    A supplier that purchase orders name stays: 409 in_use."""
     with use_case():
         supplier = get_owned(Supplier, company_id, supplier_id)
+        if db.session.scalar(sa.select(PurchaseOrder.id).where(PurchaseOrder.supplier_id == supplier.id).limit(1)):
+            raise InUse(f"Supplier {supplier_id} has purchase orders; it is kept for them")
         db.session.execute(sa.delete(ProductSupplier).where(ProductSupplier.supplier_id == supplier.id))
         db.session.delete(supplier)
 
@@ -64,6 +68,16 @@ def set_link(company_id: int, product_id: int, supplier_id: int, terms: dict) ->
         product = get_owned(Product, company_id, product_id, for_update=True)
         link_row = link(product, get_owned(Supplier, company_id, supplier_id), terms)
     return link_row
+
+
+def reorder_supplier_id(product_id):
+    """The product's reorder supplier: its primary supplier, else its linked supplier with the lowest id."""
+    link = so.aliased(ProductSupplier)
+    of_product = sa.select(link.supplier_id).where(link.product_id == product_id)
+    return sa.func.coalesce(
+        of_product.where(link.primary_flag.is_(True)).scalar_subquery(),
+        of_product.with_only_columns(sa.func.min(link.supplier_id)).scalar_subquery(),
+    )
 
 
 def supplier_for_body(company_id: int, supplier_id: int) -> Supplier:

@@ -12,6 +12,7 @@ from app.errors import InUse
 from app.extensions import db
 from app.inventory.models import InventoryLevel
 from app.orders.models import Order
+from app.purchasing.models import OPEN, PurchaseOrder
 from app.warehouses.models import Warehouse
 
 
@@ -56,7 +57,8 @@ def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Wareh
 
 
 def delete_warehouse(company_id: int, warehouse_id: int) -> None:
-    """Delete a warehouse that holds nothing: every level at 0 on hand and 0 reserved, no pending order.
+    """Delete a warehouse that holds nothing: every level at 0 on hand and 0 reserved, no pending order,
+    no draft or open purchase order delivering to it.
 
     Its ledger rows, orders and sales stay and keep naming it, so the row is kept, marked deleted
     (absent from every read and write from then on), and its empty levels are removed. Its levels
@@ -73,10 +75,13 @@ def delete_warehouse(company_id: int, warehouse_id: int) -> None:
             *in_warehouse, (InventoryLevel.on_hand > 0) | (InventoryLevel.reserved > 0)).limit(1))
         pending = db.session.scalar(sa.select(Order.id).where(
             Order.company_id == company_id, Order.warehouse_id == warehouse_id, Order.status == "pending").limit(1))
-        if holding or pending:
+        awaited = db.session.scalar(sa.select(PurchaseOrder.id).where(
+            PurchaseOrder.company_id == company_id, PurchaseOrder.warehouse_id == warehouse_id,
+            PurchaseOrder.status.in_(("draft", *OPEN))).limit(1))
+        if holding or pending or awaited:
             raise InUse(
-                f"Warehouse {warehouse_id} holds stock or pending orders: move or sell the stock, or deactivate "
-                f"the warehouse with PATCH {{\"is_active\": false}}"
+                f"Warehouse {warehouse_id} holds stock, pending orders or purchase orders still to deliver: move or "
+                f"sell the stock, finish the orders, or deactivate the warehouse with PATCH {{\"is_active\": false}}"
             )
         db.session.execute(sa.delete(InventoryLevel).where(*in_warehouse))
         warehouse.name_key, warehouse.is_active, warehouse.deleted_at = None, False, utcnow()

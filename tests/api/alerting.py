@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from app.warehouses.models import Warehouse
 from tests.factories import lines, make_product
 
 MISSING = 999_999
@@ -130,6 +131,8 @@ def stale_sales_figures(app, company_id: int | None = None) -> list[str]:
                   for r in db.session.scalars(sa.select(DailySale).where(of_company(DailySale)))}
         levels = {(level.product_id, level.warehouse_id): (level.units_sold, level.last_sold_on)
                   for level in db.session.scalars(sa.select(InventoryLevel).where(of_company(InventoryLevel)))}
+        # A deleted warehouse keeps its sales and rollup rows, not its (empty) levels.
+        deleted = set(db.session.scalars(sa.select(Warehouse.id).where(Warehouse.deleted_at.is_not(None))))
     by_day = collections.Counter()
     for product_id, warehouse_id, occurred_at, change in sales:
         by_day[(product_id, warehouse_id, occurred_at.date())] -= change
@@ -138,8 +141,39 @@ def stale_sales_figures(app, company_id: int | None = None) -> list[str]:
         to_date = expected_levels.get((product_id, warehouse_id), (0, None))[0] + units
         expected_rollup[(product_id, warehouse_id, day)] = (units, to_date)
         expected_levels[(product_id, warehouse_id)] = (to_date, day)
+    expected_levels = {key: value for key, value in expected_levels.items() if key[1] not in deleted}
     return [
         f"{what} {key}: stored {stored.get(key)}, expected {expected.get(key)}"
         for what, stored, expected in (("daily_sales", rollup, expected_rollup), ("level", levels, expected_levels))
         for key in sorted(set(stored) | set(expected)) if stored.get(key) != expected.get(key)
     ]
+
+
+# Incoming stock, checked against the purchase order lines it sums
+
+INCOMING_ORACLE = sa.text("""
+    SELECT l.id, l.incoming,
+           COALESCE((SELECT SUM(pl.quantity - pl.received_quantity)
+                     FROM purchase_order_lines pl JOIN purchase_orders po ON po.id = pl.purchase_order_id
+                     WHERE po.company_id = l.company_id AND po.warehouse_id = l.warehouse_id
+                       AND pl.product_id = l.product_id AND po.status IN ('ordered', 'partially_received')), 0)
+    FROM inventory_levels l
+    ORDER BY l.id
+""")
+# Every open line waits for units at a level: there must be one to count them.
+LEVELLESS_LINES = sa.text("""
+    SELECT pl.id FROM purchase_order_lines pl JOIN purchase_orders po ON po.id = pl.purchase_order_id
+    WHERE po.status IN ('ordered', 'partially_received') AND pl.received_quantity < pl.quantity
+      AND NOT EXISTS (SELECT 1 FROM inventory_levels l
+                      WHERE l.product_id = pl.product_id AND l.warehouse_id = po.warehouse_id)
+""")
+
+
+def stale_incoming(app) -> list[str]:
+    """Every level whose stored incoming is not Σ (quantity − received) of the open purchase order
+    lines for its product and warehouse, and every open line with no level to count it."""
+    with app.app_context():
+        levels = db.session.execute(INCOMING_ORACLE).all()
+        levelless = db.session.scalars(LEVELLESS_LINES).all()
+    return ([f"level {level_id}: incoming {stored}, expected {expected}" for level_id, stored, expected in levels
+             if stored != expected] + [f"open purchase order line {line_id} has no level" for line_id in levelless])

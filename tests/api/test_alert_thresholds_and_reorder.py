@@ -124,12 +124,13 @@ def test_a_product_without_suppliers_reorders_with_no_lead_time_and_a_minimum_of
     clock = make_product(acme, "RETRO-CLOCK", {main: 5})
     sell(acme, clock, main, 3)
     [alert] = low_stock(acme)["alerts"]
-    # 3 sold in 30 days, no lead time: 3 needed, 2 there.
-    assert (alert["supplier"], alert["suggested_reorder_quantity"]) == (None, 1)
+    # 3 sold in 30 days, no lead time: up to max(10, 0) + ⌈3 × 30 / 30⌉ = 13, 2 there.
+    assert (alert["supplier"], alert["suggested_reorder_quantity"]) == (None, 11)
 
 
 def sold_thirty(account, warehouse_id):
-    """A product stocked with 40 that sold 30 today: 10 left; the window's demand is 30 plus 1 a day of lead time."""
+    """A product stocked with 40 that sold 30 today: 10 left, at the threshold of 10; 1 a day, so it orders up
+    to max(10, lead time) + 30 days of cover."""
     clock = make_product(account, "RETRO-CLOCK", {warehouse_id: 40})
     sell(account, clock, warehouse_id, 30)
     return clock
@@ -143,25 +144,25 @@ def reorder_terms(account):
 def test_the_links_lead_time_replaces_the_suppliers(acme, main):
     clock, supplier = sold_thirty(acme, main), make_supplier(acme, lead_time_days=14)
     link_supplier(acme, clock, supplier, lead_time_days=5)
-    assert reorder_terms(acme) == (5, 1, 25)  # 35 needed, 10 there
+    assert reorder_terms(acme) == (5, 1, 30)  # up to max(10, 5) + 30 = 40, 10 there
 
 
 def test_a_links_lead_time_of_zero_replaces_the_suppliers(acme, main):
     clock, supplier = sold_thirty(acme, main), make_supplier(acme, lead_time_days=14)
     link_supplier(acme, clock, supplier, lead_time_days=0)
-    assert reorder_terms(acme) == (0, 1, 20)
+    assert reorder_terms(acme) == (0, 1, 30)
 
 
 def test_without_a_lead_time_on_the_link_the_suppliers_applies(acme, main):
     clock, supplier = sold_thirty(acme, main), make_supplier(acme, lead_time_days=14)
     link_supplier(acme, clock, supplier)
-    assert reorder_terms(acme) == (14, 1, 34)  # 44 needed, 10 there
+    assert reorder_terms(acme) == (14, 1, 34)  # up to max(10, 14) + 30 = 44, 10 there
 
 
 def test_without_any_lead_time_the_reorder_covers_the_window_only(acme, main):
     clock, supplier = sold_thirty(acme, main), make_supplier(acme)
     link_supplier(acme, clock, supplier)
-    assert reorder_terms(acme) == (None, 1, 20)
+    assert reorder_terms(acme) == (None, 1, 30)
 
 
 def test_the_reorder_is_raised_to_the_links_minimum_order_quantity(acme, main):
@@ -170,7 +171,12 @@ def test_the_reorder_is_raised_to_the_links_minimum_order_quantity(acme, main):
     assert reorder_terms(acme) == (14, 100, 100)
 
 
-def test_the_minimum_order_quantity_does_not_force_an_order_when_stock_covers_demand(acme, main):
+def test_the_minimum_order_quantity_does_not_force_an_order_when_enough_is_on_order(acme, main):
     clock = at_threshold(acme, "RETRO-CLOCK", main)
-    link_supplier(acme, clock, make_supplier(acme, lead_time_days=14), min_order_qty=100)
-    assert reorder_terms(acme) == (14, 100, 0)  # 2 × 44 / 30 → 3 needed, 10 there
+    supplier = make_supplier(acme, lead_time_days=14)
+    link_supplier(acme, clock, supplier, min_order_qty=100, unit_cost="2.00")
+    assert reorder_terms(acme) == (14, 100, 100)  # up to max(10, 1) + 2 = 12, raised to 100
+    placed = acme.post("/api/purchase-orders", json={"supplier_id": supplier, "warehouse_id": main,
+                                                     "lines": [{"product_id": clock, "quantity": 1}]})
+    assert acme.patch(f"/api/purchase-orders/{placed.json['id']}/status", json={"status": "ordered"}).status_code == 200
+    assert reorder_terms(acme) == (14, 100, 0)  # 10 there and 1 on order: above the threshold

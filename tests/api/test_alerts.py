@@ -25,7 +25,8 @@ def test_a_level_at_its_threshold_that_sold_recently_raises_an_alert_with_every_
             "product_id": clock, "product_name": "Retro-Clock", "sku": "RETRO-CLOCK",
             "warehouse_id": main, "warehouse_name": "Main", "current_stock": 10, "threshold": 10,
             "days_until_stockout": 150, "supplier": None, "on_hand": 10, "reserved": 0, "units_sold": 2,
-            "avg_daily_sales": 0.07, "suggested_reorder_quantity": 0,
+            # At its threshold, nothing on order: up to max(10, 0) + ⌈2 × 30 / 30⌉ = 12, so 2.
+            "avg_daily_sales": 0.07, "suggested_reorder_quantity": 2, "incoming": 0, "next_expected_at": None,
         }],
         "total_alerts": 1, "page": 1, "per_page": 50, "days": 30, "window_start": today_minus(29),
     }
@@ -39,13 +40,13 @@ def test_an_alert_names_its_supplier_and_how_much_to_reorder(acme, main):
     sell(acme, clock, main, 20)
     [alert] = low_stock(acme)["alerts"]
     # 31 sold in 30 days: 1.03 a day; 9 left last floor(9 × 30 / 31) = 8 days;
-    # 7 days of lead plus the 30-day window need ceil(31 × 37 / 30) = ceil(38.23) = 39, 9 are there.
+    # order up to max(10, ⌈31 × 7 / 30⌉ = 8) + ⌈31 × 30 / 30⌉ = 41 with 30 days' cover: 41 − 9 = 32.
     assert numbers(alert, "current_stock", "units_sold", "avg_daily_sales", "days_until_stockout",
                    "suggested_reorder_quantity", "supplier") == {
         "current_stock": 9, "units_sold": 31, "avg_daily_sales": 1.03, "days_until_stockout": 8,
-        "suggested_reorder_quantity": 30,
+        "suggested_reorder_quantity": 32,
         "supplier": {"id": supplier, "name": "Clockmakers Ltd", "contact_email": "orders@clockmakers.example",
-                     "lead_time_days": 7, "min_order_qty": 1},
+                     "lead_time_days": 7, "min_order_qty": 1, "order_multiple": 1},
     }
 
 
@@ -68,7 +69,8 @@ def test_an_empty_level_that_sold_out_alerts_with_zero_days_left(acme, main):
     assert numbers(alert, "current_stock", "on_hand", "days_until_stockout", "avg_daily_sales",
                    "suggested_reorder_quantity") == {
         "current_stock": 0, "on_hand": 0, "days_until_stockout": 0, "avg_daily_sales": 0.17,
-        "suggested_reorder_quantity": 5}
+        # Up to max(10, 0) + ⌈5 × 30 / 30⌉ = 15.
+        "suggested_reorder_quantity": 15}
 
 
 def test_a_pending_order_lowers_current_stock_into_an_alert(acme, main):

@@ -2,7 +2,7 @@
 
 import pytest
 
-DEFAULT_SETTINGS = {"default_low_stock_threshold": 10, "recent_sales_days": 30}
+DEFAULT_SETTINGS = {"default_low_stock_threshold": 10, "recent_sales_days": 30, "reorder_cover_days": 30}
 NON_ADMIN_ROLES = ["manager", "staff", "viewer"]
 
 
@@ -42,21 +42,21 @@ def test_an_admin_renames_the_company(acme):
 def test_patching_the_threshold_alone_keeps_the_sales_window(acme):
     response = acme.patch(f"/api/companies/{acme.company_id}", json={"settings": {"default_low_stock_threshold": 25}})
     assert response.status_code == 200
-    assert response.json["settings"] == {"default_low_stock_threshold": 25, "recent_sales_days": 30}
+    assert response.json["settings"] == {**DEFAULT_SETTINGS, "default_low_stock_threshold": 25}
     assert response.json["name"] == "Acme Supplies"
 
 
 def test_patching_the_sales_window_alone_keeps_the_threshold(acme):
     response = acme.patch(f"/api/companies/{acme.company_id}", json={"settings": {"recent_sales_days": 7}})
     assert response.status_code == 200
-    assert response.json["settings"] == {"default_low_stock_threshold": 10, "recent_sales_days": 7}
+    assert response.json["settings"] == {**DEFAULT_SETTINGS, "recent_sales_days": 7}
 
 
 def test_changed_settings_are_persisted(acme):
     acme.patch(f"/api/companies/{acme.company_id}", json={"settings": {"default_low_stock_threshold": 3}})
     acme.patch(f"/api/companies/{acme.company_id}", json={"settings": {"recent_sales_days": 90}})
     body = acme.get(f"/api/companies/{acme.company_id}").json
-    assert body["settings"] == {"default_low_stock_threshold": 3, "recent_sales_days": 90}
+    assert body["settings"] == {**DEFAULT_SETTINGS, "default_low_stock_threshold": 3, "recent_sales_days": 90}
 
 
 def test_changing_one_company_leaves_the_other_alone(acme, globex):
@@ -80,6 +80,8 @@ def test_an_empty_patch_changes_nothing(acme):
         {"settings": {"default_low_stock_threshold": -1}},
         {"settings": {"recent_sales_days": 0}},
         {"settings": {"recent_sales_days": 366}},
+        {"settings": {"reorder_cover_days": 0}},
+        {"settings": {"reorder_cover_days": 366}},
         {"settings": {"default_low_stock_threshold": True}},
         {"settings": {"default_low_stock_threshold": "10"}},
         {"name": ""},

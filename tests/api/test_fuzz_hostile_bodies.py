@@ -98,6 +98,18 @@ def endpoints(world) -> dict[str, tuple[str, str, dict, dict]]:
         "order": ("POST", "/api/orders", {"warehouse_id": w, "items": [{"product_id": p, "quantity": 1}],
                                           "reference": "SO-1", "customer_name": "Ada"}, {}),
         "order status": ("PATCH", f"/api/orders/{world['order']}/status", {"status": "cancelled"}, {}),
+        "draft purchase order": ("POST", "/api/purchase-orders", {
+            "supplier_id": s, "warehouse_id": w, "lines": [{"product_id": p, "quantity": 5, "unit_cost": "2.00"}],
+            "reference": "PO-1", "notes": "n", "expected_at": "2026-12-24T00:00:00Z"}, {"Idempotency-Key": "fuzz-po"}),
+        "edit purchase order": ("PATCH", f"/api/purchase-orders/{world['draft']}", {
+            "lines": [{"product_id": p, "quantity": 3}], "reference": "PO-2", "expected_at": None}, {}),
+        "purchase order status": ("PATCH", f"/api/purchase-orders/{world['draft']}/status", {"status": "cancelled"}, {}),
+        "receipt": ("POST", f"/api/purchase-orders/{world['placed']}/receipts", {
+            "lines": [{"line_id": world["line"], "quantity": 1}], "reference": "DN-1",
+            "occurred_at": "2026-01-01T00:00:00Z"}, {"Idempotency-Key": "fuzz-receipt"}),
+        "replenishment drafts": ("POST", f"/api/companies/{world['company']}/replenishment/purchase-orders",
+                                 {"supplier_id": s, "warehouse_id": w}, {}),
+        "level reorder up to": ("PATCH", f"/api/inventory/{world['level']}", {"reorder_up_to": 500}, {}),
     }
 
 
@@ -113,8 +125,13 @@ def world(acme):
     order = acme.post("/api/orders", json={"warehouse_id": main, "items": [{"product_id": product, "quantity": 1}]}).json["id"]
     level = acme.get("/api/inventory").json["items"][0]["id"]
     staff = acme.add_user("staff")
+    lines = [{"product_id": product, "quantity": 1_000, "unit_cost": "2.00"}]
+    draft = acme.post("/api/purchase-orders", json={"supplier_id": supplier, "warehouse_id": main, "lines": lines}).json
+    placed = acme.post("/api/purchase-orders", json={"supplier_id": supplier, "warehouse_id": main, "lines": lines}).json
+    assert acme.patch(f"/api/purchase-orders/{placed['id']}/status", json={"status": "ordered"}).status_code == 200
     return {"company": acme.company_id, "warehouse": main, "type": product_type, "supplier": supplier, "product": product,
-            "bundle": bundle, "order": order, "level": level, "user": staff.user_id, "email": acme.email}
+            "bundle": bundle, "order": order, "level": level, "user": staff.user_id, "email": acme.email,
+            "draft": draft["id"], "placed": placed["id"], "line": placed["lines"][0]["id"]}
 
 
 def positions(value, path=()):
@@ -156,7 +173,7 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 ENDPOINT_NAMES = list(endpoints({k: 1 for k in ("warehouse", "product", "bundle", "supplier", "user", "company", "type",
-                                               "level", "order", "email")}))
+                                               "level", "order", "email", "draft", "placed", "line")}))
 
 
 @pytest.mark.parametrize("name", ENDPOINT_NAMES)
@@ -187,7 +204,10 @@ QUERIES = [
     ("/api/products", ["q", "sku", "product_type_id", "supplier_id", "warehouse_id", "is_bundle", "is_active", "page"]),
     ("/api/inventory", ["product_id", "warehouse_id", "below_threshold", "per_page"]),
     ("/api/suppliers", ["q", "page"]),
-    ("/api/companies/{company}/alerts/low-stock", ["days", "warehouse_id", "product_type_id", "supplier_id", "page"]),
+    ("/api/companies/{company}/alerts/low-stock", ["days", "warehouse_id", "product_type_id", "supplier_id", "page",
+                                                   "needs_reorder"]),
+    ("/api/purchase-orders", ["status", "supplier_id", "warehouse_id", "product_id", "overdue", "per_page"]),
+    ("/api/companies/{company}/replenishment", ["days", "warehouse_id", "supplier_id"]),
 ]
 
 

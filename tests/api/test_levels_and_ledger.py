@@ -11,9 +11,9 @@ from app.inventory.models import InventoryLevel, StockMovement
 from tests.factories import make_product, make_warehouse
 
 LEVEL_KEYS = {"id", "product_id", "sku", "warehouse_id", "on_hand", "reserved", "available", "low_stock_threshold",
-              "threshold", "updated_at"}
+              "threshold", "incoming", "reorder_up_to", "updated_at"}
 ROW_KEYS = {"id", "type", "product_id", "warehouse_id", "quantity_change", "on_hand_after", "reason", "reference",
-            "transfer_id", "order_id", "bundle_id", "user_id", "occurred_at", "created_at"}
+            "transfer_id", "order_id", "bundle_id", "purchase_order_id", "user_id", "occurred_at", "created_at"}
 
 
 def move(account, **body):

@@ -18,7 +18,7 @@ REAL_APPEND = ledger.append
 REAL_COUNT_SALE = read_model.sale_counted
 LEVEL_KEYS = {"id", "product_id", "warehouse_id", "on_hand", "reserved", "available", "updated_at"}
 ROW_KEYS = {"id", "type", "product_id", "warehouse_id", "quantity_change", "on_hand_after", "reason", "reference",
-            "transfer_id", "order_id", "bundle_id", "user_id", "occurred_at", "created_at"}
+            "transfer_id", "order_id", "bundle_id", "purchase_order_id", "user_id", "occurred_at", "created_at"}
 
 
 def reserve(account, warehouse, product, quantity):

@@ -91,7 +91,7 @@ def test_a_product_needs_only_name_sku_and_price_and_answers_with_the_original_k
 def test_the_original_client_shape_places_stock_in_one_warehouse(acme):
     main = warehouse(acme)
     body = create_clock(acme, warehouse_id=main, initial_quantity=25)
-    assert body["inventory"] == [{"warehouse_id": main, "on_hand": 25, "reserved": 0, "available": 25}]
+    assert body["inventory"] == [{"warehouse_id": main, "on_hand": 25, "reserved": 0, "available": 25, "incoming": 0}]
     assert (body["total_on_hand"], body["total_available"]) == (25, 25)
 
 
@@ -329,7 +329,8 @@ def test_the_detail_shows_stock_per_warehouse_and_totals(app, acme):
         db.session.commit()
     body = acme.get(f"/api/products/{product_id}").json
     assert {line.pop("warehouse_id"): line for line in body["inventory"]} == {
-        main: {"on_hand": 25, "reserved": 4, "available": 21}, backroom: {"on_hand": 7, "reserved": 0, "available": 7}}
+        main: {"on_hand": 25, "reserved": 4, "available": 21, "incoming": 0},
+        backroom: {"on_hand": 7, "reserved": 0, "available": 7, "incoming": 0}}
     assert (body["total_on_hand"], body["total_available"]) == (32, 28)
 
 

@@ -1,4 +1,4 @@
-"""Property-based: random sequences of movements, transfers and orders against the real API.
+"""Property-based: random sequences of movements, transfers, orders and purchase orders against the real API.
 
 A hypothesis state machine drives the HTTP API (through the test client) and keeps a small
 in-memory model of what every request should do: on_hand and reserved per level, and the pending
@@ -10,6 +10,8 @@ checked against the API and the database:
 - per level, on_hand = Σ ledger quantity_change, and the newest row's on_hand_after is on_hand;
 - on_hand ≥ 0 and 0 ≤ reserved ≤ on_hand;
 - reserved = Σ reservations of pending orders (in the database, and in the model);
+- incoming = Σ (quantity − received) of the open purchase order lines (in the API, the model and
+  the stored-state oracle), and receipts never pass what was ordered;
 - units in the daily_sales rollup = units sold, and every stored sales figure (a rollup row's
   running total, a level's units sold and latest sale day) is what the ledger gives; sales are
   dated now or days back, so they land before and after each other.
@@ -29,7 +31,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from app.extensions import db
 from app.inventory.models import DailySale
 from app.orders.models import Order, OrderReservation
-from tests.api.alerting import ago, stale_sales_figures
+from tests.api.alerting import ago, stale_incoming, stale_sales_figures
 from tests.conftest import PASSWORD, unique_email
 
 pytestmark = pytest.mark.slow
@@ -51,6 +53,7 @@ DAYS_BACK = st.sampled_from([None, 0, 1, 2, 5])  # a sale's occurred_at: now, or
 def machine_for(app):
     class StockMachine(RuleBasedStateMachine):
         orders = Bundle("orders")
+        purchase_orders = Bundle("purchase_orders")
 
         def __init__(self):
             super().__init__()
@@ -73,12 +76,19 @@ def machine_for(app):
                 "components": [{"product_id": p, "quantity": n} for p, n in zip(self.stocked, BUNDLE_RECIPE)],
             })["id"]
             self.products = [*self.stocked, self.kit]
+            self.supplier = self.created("/api/suppliers", {"name": "Parts Ltd", "lead_time_days": 3})["id"]
+            for product_id in self.stocked:
+                linked = self.client.put(f"/api/products/{product_id}/suppliers/{self.supplier}", json={"unit_cost": "1.25"},
+                                         headers=self.headers)
+                assert linked.status_code == 200, linked.json
             # The model.
             self.on_hand = collections.Counter(  # (product_id, warehouse_id) → units
                 {(p, w): q for p, stock in zip(self.stocked, initial) for w, q in stock.items()})
             self.reserved = collections.Counter()
             self.sold = collections.Counter()
             self.order_state = {}  # order id → {"warehouse", "holds": Counter(product → units), "status"}
+            self.incoming = collections.Counter()
+            self.po_state = {}  # purchase order id → {"warehouse", "status", "lines": {line id: [product, quantity, received]}}
 
         # --- plumbing -----------------------------------------------------------------------------
 
@@ -290,6 +300,78 @@ def machine_for(app):
         def cancel_order(self, order_id):
             self.change_status(order_id, "cancelled")
 
+        # --- purchase orders ----------------------------------------------------------------------
+
+        @rule(target=purchase_orders, w=WAREHOUSE,
+              lines=st.lists(st.tuples(STOCKED, st.integers(1, 10)), min_size=1, max_size=3))
+        def draft_purchase_order(self, w, lines):
+            body = {"supplier_id": self.supplier, "warehouse_id": self.warehouses[w],
+                    "lines": [{"product_id": self.stocked[p], "quantity": q} for p, q in lines]}
+            order = self.created("/api/purchase-orders", body)
+            merged = collections.Counter()
+            for p, q in lines:
+                merged[self.stocked[p]] += q
+            assert {line["product_id"]: line["quantity"] for line in order["lines"]} == dict(merged)
+            self.po_state[order["id"]] = {"warehouse": order["warehouse_id"], "status": "draft", "lines": {
+                line["id"]: [line["product_id"], line["quantity"], 0] for line in order["lines"]}}
+            return order["id"]
+
+        def po_status(self, order_id, status, allowed: bool):
+            state = self.po_state[order_id]
+            response = self.client.patch(f"/api/purchase-orders/{order_id}/status", json={"status": status},
+                                         headers=self.headers)
+            if not allowed:
+                self.expect(response, 409, "invalid_transition", (order_id, state["status"], status))
+                return
+            assert self.expect(response, 200, request=(order_id, status))["status"] == status
+            for product_id, quantity, received in state["lines"].values():
+                key = (product_id, state["warehouse"])
+                if status == "ordered":
+                    self.incoming[key] += quantity
+                elif state["status"] in ("ordered", "partially_received"):
+                    self.incoming[key] -= quantity - received
+            state["status"] = status
+
+        @rule(order_id=purchase_orders)
+        def place_purchase_order(self, order_id):
+            self.po_status(order_id, "ordered", self.po_state[order_id]["status"] == "draft")
+
+        @rule(order_id=purchase_orders)
+        def cancel_purchase_order(self, order_id):
+            self.po_status(order_id, "cancelled", self.po_state[order_id]["status"] in ("draft", "ordered"))
+
+        @rule(order_id=purchase_orders)
+        def close_purchase_order(self, order_id):
+            self.po_status(order_id, "closed", self.po_state[order_id]["status"] in ("ordered", "partially_received"))
+
+        @rule(order_id=purchase_orders, extra=st.lists(st.integers(-10, 2), min_size=3, max_size=3))
+        def receive_purchase_order(self, order_id, extra):
+            """Receive each line's remainder adjusted by `extra` (past it: over-receipt; ≤ 0: the line is left out)."""
+            state = self.po_state[order_id]
+            parts = {line_id: quantity - received + more
+                     for (line_id, (_, quantity, received)), more in zip(state["lines"].items(), extra)}
+            parts = {line_id: q for line_id, q in parts.items() if q > 0}
+            if not parts:
+                return
+            body = {"lines": [{"line_id": line_id, "quantity": q} for line_id, q in parts.items()]}
+            response = self.client.post(f"/api/purchase-orders/{order_id}/receipts", json=body, headers=self.headers)
+            if state["status"] not in ("ordered", "partially_received"):
+                self.expect(response, 409, "invalid_transition", (order_id, state["status"], body))
+                return
+            if any(q > state["lines"][line_id][1] - state["lines"][line_id][2] for line_id, q in parts.items()):
+                self.expect(response, 409, "over_receipt", (order_id, body))
+                return
+            answer = self.expect(response, 201, request=(order_id, body))
+            for line_id, q in parts.items():
+                product_id = state["lines"][line_id][0]
+                state["lines"][line_id][2] += q
+                self.on_hand[(product_id, state["warehouse"])] += q
+                self.incoming[(product_id, state["warehouse"])] -= q
+            complete = all(received == quantity for _, quantity, received in state["lines"].values())
+            state["status"] = "received" if complete else "partially_received"
+            assert answer["purchase_order"]["status"] == state["status"]
+            assert all(row["purchase_order_id"] == order_id for row in answer["movements"])
+
         # --- invariants ---------------------------------------------------------------------------
 
         def get(self, path):
@@ -304,10 +386,11 @@ def machine_for(app):
 
             # The API's levels are the model's; a bundle never holds a level.
             assert not [key for key in levels if key[0] == self.kit], levels
-            for key in set(levels) | {k for k, v in (self.on_hand + self.reserved).items() if v}:
+            for key in set(levels) | {k for k, v in (self.on_hand + self.reserved + self.incoming).items() if v}:
                 item = levels.get(key, {"on_hand": 0, "reserved": 0, "available": 0})
                 assert (item["on_hand"], item["reserved"], item["available"]) == (
                     self.on_hand[key], self.reserved[key], self.available(key)), (key, item)
+                assert item.get("incoming", 0) == self.incoming[key], (key, item, self.incoming[key])
                 assert item["on_hand"] >= 0, (key, item)
                 assert 0 <= item["reserved"] <= item["on_hand"], (key, item)
 
@@ -353,6 +436,7 @@ def machine_for(app):
             assert +model_pending == +self.reserved
             assert +sold == +self.sold, (sold, self.sold)
             assert not (stale := stale_sales_figures(app, self.company_id)), stale
+            assert not (stale := stale_incoming(app)), stale
             assert statuses == {order_id: state["status"] for order_id, state in self.order_state.items()}
 
     return StockMachine

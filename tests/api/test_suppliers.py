@@ -197,7 +197,8 @@ def test_linking_a_supplier_returns_the_link_with_defaults(acme):
     assert response.status_code == 200
     assert response.json == {
         "product_id": clock["id"], "supplier_id": supplier["id"], "supplier_name": "Tick Tock Parts",
-        "supplier_sku": None, "unit_cost": None, "lead_time_days": None, "min_order_qty": 1, "is_primary": False,
+        "supplier_sku": None, "unit_cost": None, "lead_time_days": None, "min_order_qty": 1, "order_multiple": 1,
+        "is_primary": False,
     }
 
 

@@ -18,6 +18,17 @@ FOREIGN_REQUESTS = [
     ("GET", "/api/companies/{company}", None),
     ("PATCH", "/api/companies/{company}", {"name": "Taken over"}),
     ("PATCH", "/api/companies/{company}", {"settings": {"default_low_stock_threshold": 0, "recent_sales_days": 7}}),
+    ("GET", "/api/companies/{company}/replenishment", None),
+    ("POST", "/api/companies/{company}/replenishment/purchase-orders", {}),
+    ("GET", "/api/suppliers/{supplier}", None),
+    ("PATCH", "/api/suppliers/{supplier}", {"name": "Taken over"}),
+    ("DELETE", "/api/suppliers/{supplier}", None),
+    ("GET", "/api/purchase-orders/{purchase_order}", None),
+    ("PATCH", "/api/purchase-orders/{purchase_order}", {"reference": "Taken over"}),
+    ("PATCH", "/api/purchase-orders/{purchase_order}/status", {"status": "cancelled"}),
+    ("PATCH", "/api/purchase-orders/{purchase_order}/status", {"status": "closed"}),
+    ("GET", "/api/purchase-orders/{purchase_order}/receipts", None),
+    ("POST", "/api/purchase-orders/{purchase_order}/receipts", {"lines": [{"line_id": 1, "quantity": 1}]}),
 ]
 
 
@@ -35,6 +46,9 @@ def state_of(account) -> dict:
         "company": account.get(f"/api/companies/{account.company_id}").json,
         "warehouses": account.get("/api/warehouses?per_page=200").json,
         "users": account.get("/api/users?per_page=200").json,
+        "suppliers": account.get("/api/suppliers?per_page=200").json,
+        "purchase_orders": account.get("/api/purchase-orders?per_page=200").json,
+        "inventory": account.get("/api/inventory?per_page=200").json,
     }
 
 
@@ -44,8 +58,18 @@ def acme_ids(acme):
     overflow = acme.post("/api/warehouses", json={"name": "Overflow"})
     assert main.status_code == overflow.status_code == 201
     staff = acme.add_user("staff")
+    supplier = acme.post("/api/suppliers", json={"name": "Tick & Co"}).json["id"]
+    product = acme.post("/api/products", json={"name": "Clock", "sku": "TENANT-CLOCK", "price": "9.99"}).json["id"]
+    order = acme.post("/api/purchase-orders", json={"supplier_id": supplier, "warehouse_id": main.json["id"],
+                                                    "lines": [{"product_id": product, "quantity": 5, "unit_cost": "2.00"}]})
+    assert order.status_code == 201, order.json
+    assert acme.patch(f"/api/purchase-orders/{order.json['id']}/status", json={"status": "ordered"}).status_code == 200
     return {
         "company": acme.company_id,
+        "supplier": supplier,
+        "product": product,
+        "purchase_order": order.json["id"],
+        "line": order.json["lines"][0]["id"],
         "warehouse": main.json["id"],
         "warehouses": [main.json["id"], overflow.json["id"]],
         "user": staff.user_id,
@@ -75,7 +99,7 @@ def test_another_company_gets_404_on_each_object_and_changes_nothing(acme, globe
 
 @pytest.mark.parametrize("method, path, body", cases(FOREIGN_REQUESTS))
 def test_a_foreign_object_is_answered_exactly_like_one_that_does_not_exist(acme, globex, acme_ids, globex_ids, method, path, body):
-    foreign_id = acme_ids[path.split("{")[1].rstrip("}")]
+    foreign_id = acme_ids[path.split("{")[1].split("}")[0]]
     foreign = send(globex, method, path.format(**acme_ids), body)
     missing = send(globex, method, path.format(**dict.fromkeys(acme_ids, MISSING_ID)), body)
     assert foreign.status_code == missing.status_code == 404
@@ -193,3 +217,24 @@ def test_a_viewer_can_read_the_warehouses_and_the_company(acme, acme_ids):
     company = viewer.get(f"/api/companies/{acme.company_id}")
     assert company.status_code == 200
     assert company.json == acme.get(f"/api/companies/{acme.company_id}").json
+
+
+def test_another_companys_supplier_warehouse_product_or_order_line_in_a_body_is_refused_as_unknown(
+        acme, globex, acme_ids, globex_ids):
+    """422 naming the field, as an id that does not exist: never a hint that it exists elsewhere."""
+    supplier = globex.post("/api/suppliers", json={"name": "Globex Parts"}).json["id"]
+    product = globex.post("/api/products", json={"name": "Gadget", "sku": "GLOBEX-GADGET", "price": "1.00"}).json["id"]
+    valid = {"supplier_id": supplier, "warehouse_id": globex_ids["warehouses"][0],
+             "lines": [{"product_id": product, "quantity": 2, "unit_cost": "1.00"}]}
+    before = state_of(acme)
+    for field, change in (("supplier_id", {"supplier_id": acme_ids["supplier"]}),
+                          ("warehouse_id", {"warehouse_id": acme_ids["warehouse"]}),
+                          ("lines.0.product_id", {"lines": [{"product_id": acme_ids["product"], "quantity": 1, "unit_cost": "1.00"}]})):
+        response = globex.post("/api/purchase-orders", json={**valid, **change})
+        assert (response.status_code, list(response.json["errors"])) == (422, [field]), change
+    order = globex.post("/api/purchase-orders", json=valid).json
+    globex.patch(f"/api/purchase-orders/{order['id']}/status", json={"status": "ordered"})
+    response = globex.post(f"/api/purchase-orders/{order['id']}/receipts",
+                           json={"lines": [{"line_id": acme_ids["line"], "quantity": 1}]})
+    assert (response.status_code, list(response.json["errors"])) == (422, ["lines.0.line_id"])
+    assert state_of(acme) == before

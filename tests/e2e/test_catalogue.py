@@ -47,8 +47,8 @@ def test_a_product_created_with_inventory_is_stocked_in_each_warehouse(retro):
         "name": "Retro alarm clock", "sku": sku, "price": "24.90",
         "inventory": [{"warehouse_id": main, "quantity": 40}, {"warehouse_id": backroom, "quantity": 12}]})
     assert (product["sku"], product["price"], product["is_bundle"], product["is_active"]) == (sku, "24.90", False, True)
-    assert product["inventory"] == [{"warehouse_id": main, "on_hand": 40, "reserved": 0, "available": 40},
-                                    {"warehouse_id": backroom, "on_hand": 12, "reserved": 0, "available": 12}]
+    assert product["inventory"] == [{"warehouse_id": main, "on_hand": 40, "reserved": 0, "available": 40, "incoming": 0},
+                                    {"warehouse_id": backroom, "on_hand": 12, "reserved": 0, "available": 12, "incoming": 0}]
     assert (product["total_on_hand"], product["total_available"]) == (52, 52)
 
 
@@ -58,7 +58,7 @@ def test_a_product_created_in_the_original_shape_answers_with_the_original_keys(
         "name": "AA battery", "sku": random_sku("BATTERY-AA"), "price": 0.99, "warehouse_id": main, "initial_quantity": 12})
     assert (product["product_id"], product["message"]) == (product["id"], "Product created")
     assert product["price"] == "0.99"
-    assert product["inventory"] == [{"warehouse_id": main, "on_hand": 12, "reserved": 0, "available": 12}]
+    assert product["inventory"] == [{"warehouse_id": main, "on_hand": 12, "reserved": 0, "available": 12, "incoming": 0}]
 
 
 def test_initial_stock_is_recorded_as_receive_rows_in_the_ledger(retro):

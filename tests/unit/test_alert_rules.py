@@ -1,6 +1,6 @@
 """Low-stock arithmetic with no database: sales pace, days of cover and reorder quantity."""
 
-from app.alerts.domain import avg_daily_sales, days_until_stockout, suggested_reorder_quantity
+from app.alerts.domain import avg_daily_sales, days_until_stockout
 
 # avg_daily_sales
 
@@ -62,58 +62,3 @@ def test_days_until_stockout_is_exact_for_large_numbers():
 
 def test_days_until_stockout_of_the_largest_stock_over_the_longest_window():
     assert days_until_stockout(2_000_000_000, 1, 365) == 730_000_000_000
-
-
-# suggested_reorder_quantity
-
-
-def test_reorder_covers_lead_time_and_window_minus_stock():
-    # 30 sold in 30 days, 7 days lead: 37 needed, 5 available.
-    assert suggested_reorder_quantity(5, 30, 30, 7, 1) == 32
-
-
-def test_reorder_demand_is_rounded_up():
-    # 10 × 37 / 30 = 12.33 → 13 needed, 5 available.
-    assert suggested_reorder_quantity(5, 10, 30, 7, 1) == 8
-
-
-def test_reorder_demand_that_divides_exactly_is_not_rounded_up():
-    # 10 × 30 / 30 = 10 exactly.
-    assert suggested_reorder_quantity(4, 10, 30, 0, 1) == 6
-
-
-def test_reorder_demand_just_above_a_whole_unit_rounds_up():
-    # 1 × 366 / 365 = 1.003 → 2.
-    assert suggested_reorder_quantity(0, 1, 365, 1, 1) == 2
-
-
-def test_reorder_with_no_lead_time_covers_the_window_only():
-    assert suggested_reorder_quantity(2, 3, 30, 0, 1) == 1
-
-
-def test_reorder_is_zero_when_stock_equals_demand():
-    assert suggested_reorder_quantity(13, 10, 30, 7, 1) == 0
-
-
-def test_reorder_is_never_negative_when_stock_exceeds_demand():
-    assert suggested_reorder_quantity(500, 10, 30, 7, 1) == 0
-
-
-def test_reorder_is_raised_to_the_minimum_order_quantity():
-    assert suggested_reorder_quantity(5, 10, 30, 7, 50) == 50
-
-
-def test_reorder_above_the_minimum_order_quantity_is_kept():
-    assert suggested_reorder_quantity(5, 90, 30, 10, 50) == 115
-
-
-def test_the_minimum_order_quantity_does_not_force_an_order_when_none_is_needed():
-    assert suggested_reorder_quantity(13, 10, 30, 7, 50) == 0
-
-
-def test_reorder_treats_negative_stock_as_empty():
-    assert suggested_reorder_quantity(-4, 30, 30, 0, 1) == 30
-
-
-def test_reorder_is_exact_for_large_numbers():
-    assert suggested_reorder_quantity(0, 1_000_000_001, 365, 365, 1) == 2_000_000_002

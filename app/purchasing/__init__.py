@@ -1,0 +1,1 @@
+"""Purchasing: purchase orders to suppliers, receiving them, and what to reorder."""
