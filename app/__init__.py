@@ -84,7 +84,8 @@ def register_commands(app: Flask) -> None:
 
 
 API_DESCRIPTION = """\
-Multi-tenant inventory: warehouses, products, a stock ledger, orders and low-stock alerts.
+Multi-tenant inventory: warehouses, products, a stock ledger, orders, low-stock alerts, and the purchase
+orders and replenishment that turn those alerts into stock.
 
 Authenticate with `POST /api/auth/register` (new company) or `POST /api/auth/token` (log in),
 then send `Authorization: Bearer <token>`. Errors are JSON:

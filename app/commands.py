@@ -1,5 +1,5 @@
 """Flask CLI commands: demo data, benchmark-scale data, clearing expired idempotency keys, and
-recomputing stored alert thresholds."""
+recomputing the stored alert figures."""
 
 import datetime as dt
 from decimal import Decimal
@@ -22,6 +22,8 @@ from app.companies.models import Company
 from app.inventory.models import InventoryLevel
 from app.inventory.movements import record_movement
 from app.products import service as product_service
+from app.purchasing import receiving
+from app.purchasing import service as purchasing_service
 from app.scale import seed_scale
 from app.suppliers import service as supplier_service
 from app.warehouses import service as warehouse_service
@@ -58,6 +60,8 @@ DEMO_SUPPLIERS = {
     "Lumen Supply": ("sales@lumen.example", 7),
     "Paper Mill Ltd": ("orders@papermill.example", 5),
 }
+# Lumen Supply sells in packs: at least 10 units, by 6.
+DEMO_PACKS = {"Lumen Supply": (10, 6)}
 # Recent sales, so that the low-stock alerts have something to say: (sku, warehouse, units, days ago).
 # The gift set is a bundle: selling it sells its components.
 DEMO_SALES = [
@@ -96,6 +100,11 @@ def _load_demo() -> None:
             "inventory": [{"warehouse_id": main.id, "quantity": in_main}, {"warehouse_id": east.id, "quantity": in_east}],
         })
         products[sku] = product.id
+        minimum, multiple = DEMO_PACKS.get(supplier_name, (1, 1))
+        # Bought at half the selling price.
+        supplier_service.set_link(company.id, product.id, suppliers[supplier_name], {
+            "unit_cost": (Decimal(price) / 2).quantize(Decimal("0.01")), "min_order_qty": minimum,
+            "order_multiple": multiple})
     products["GIFT-SET-WRITER"] = bundle_service.create_bundle(
         company.id, name="Writer's gift set", sku="GIFT-SET-WRITER", price=Decimal("44.00"),
         description="Notebook, fountain pen and ink, boxed",
@@ -110,6 +119,17 @@ def _load_demo() -> None:
             "type": "sale", "product_id": products[sku], "warehouse_id": warehouses[warehouse], "quantity": units,
             "occurred_at": utcnow() - dt.timedelta(days=days_ago), "reference": "demo sale",
         })
+    # On order: wall clocks from Tick & Co; lamps from Lumen Supply, partly delivered already.
+    clocks = purchasing_service.create_purchase_order(company.id, user.id, {
+        "supplier_id": suppliers["Tick & Co"], "warehouse_id": main.id, "reference": "PO-DEMO-1",
+        "lines": [{"product_id": products["WALL-CLOCK"], "quantity": 12}]})
+    purchasing_service.change_status(company.id, clocks.id, "ordered")
+    lamps = purchasing_service.create_purchase_order(company.id, user.id, {
+        "supplier_id": suppliers["Lumen Supply"], "warehouse_id": main.id, "reference": "PO-DEMO-2",
+        "lines": [{"product_id": products["FLOOR-LAMP"], "quantity": 12}, {"product_id": products["DESK-LAMP"], "quantity": 24}]})
+    lamps = purchasing_service.change_status(company.id, lamps.id, "ordered")
+    receiving.receive(company.id, user.id, lamps.id, {"lines": [{"line_id": lamps.lines[0].id, "quantity": 6}],
+                                                      "reference": "DN-DEMO-1"})
 
 
 def register_commands(app: Flask) -> None:
@@ -165,12 +185,14 @@ def register_commands(app: Flask) -> None:
     @click.option("--seed", default=42, show_default=True, help="Random seed: the same options give the same data.")
     @click.option("--low-share", default=0.15, show_default=True, type=click.FloatRange(0, 1),
                   help="Share of levels that end low (1–60 units) or empty; about 2/3 of them then alert.")
-    def seed_scale_command(products, warehouses, sale_lines, days, email, password, seed, low_share):
-        """Create one large company (catalogue, levels, ledger, daily sales) in bulk, for benchmarks."""
+    @click.option("--open-po-share", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+                  help="Share of levels with units on order: open purchase orders to their reorder supplier.")
+    def seed_scale_command(products, warehouses, sale_lines, days, email, password, seed, low_share, open_po_share):
+        """Create one large company (catalogue, levels, ledger, daily sales, open purchase orders) in bulk, for benchmarks."""
         started = time.monotonic()
-        summary = seed_scale(email, password, products, warehouses, sale_lines, days, seed, low_share)
+        summary = seed_scale(email, password, products, warehouses, sale_lines, days, seed, low_share, open_po_share)
         click.echo(
             f"Company {summary.company_id} ({summary.email}): {summary.products} products, {summary.levels} levels, "
-            f"{summary.sale_lines} sale lines, {summary.daily_sales_rows} daily sales rows "
-            f"in {time.monotonic() - started:.1f} s."
+            f"{summary.sale_lines} sale lines, {summary.daily_sales_rows} daily sales rows, "
+            f"{summary.purchase_orders} open purchase orders in {time.monotonic() - started:.1f} s."
         )

@@ -21,7 +21,9 @@ from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from app.products.domain import sku_key
 from app.products.models import Product, ProductType
+from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from app.suppliers.models import ProductSupplier, Supplier
+from app.suppliers.service import reorder_supplier_id
 from app.warehouses.models import Warehouse
 
 BATCH = 10_000
@@ -37,10 +39,11 @@ class ScaleSummary:
     levels: int
     sale_lines: int
     daily_sales_rows: int
+    purchase_orders: int = 0
 
 
 def seed_scale(email: str, password: str, products: int, warehouses: int, sale_lines: int, days: int,
-               seed: int = 42, low_share: float = 0.15) -> ScaleSummary:
+               seed: int = 42, low_share: float = 0.15, open_po_share: float = 0.0) -> ScaleSummary:
     """Create the company, then its catalogue, levels, ledger and rollup in bulk; commits as it goes."""
     rng = random.Random(seed)
     company, _user, _token, _api_token = auth_service.register(f"Scale Co. {email}", email, password, "Scale Admin")
@@ -91,7 +94,48 @@ def seed_scale(email: str, password: str, products: int, warehouses: int, sale_l
     with use_case():
         read_model.recount_thresholds(company_id)
     _insert(DailySale, rollup_rows)
-    return ScaleSummary(company_id, email, len(product_ids), len(levels), sum(sales), len(rollup))
+    orders = add_open_purchase_orders(company_id, open_po_share, seed) if open_po_share else 0
+    return ScaleSummary(company_id, email, len(product_ids), len(levels), sum(sales), len(rollup), orders)
+
+
+def add_open_purchase_orders(company_id: int, share: float, seed: int = 42) -> int:
+    """Put `share` of the company's levels on order: ordered purchase orders to each level's reorder
+    supplier, up to 50 lines each per (supplier, warehouse), and each level's incoming to match.
+    Returns how many orders it wrote."""
+    rng, now = random.Random(seed + 1), utcnow()
+    level = InventoryLevel
+    rows = db.session.execute(
+        sa.select(level.id, level.product_id, level.warehouse_id, reorder_supplier_id(level.product_id),
+                  sa.func.coalesce(ProductSupplier.lead_time_days, Supplier.lead_time_days), ProductSupplier.unit_cost)
+        .join(ProductSupplier, sa.and_(ProductSupplier.product_id == level.product_id,
+                                       ProductSupplier.supplier_id == reorder_supplier_id(level.product_id)))
+        .join(Supplier, Supplier.id == ProductSupplier.supplier_id)
+        .where(level.company_id == company_id).order_by(level.id)).all()
+    chosen = sorted(rng.sample(rows, int(len(rows) * share)), key=lambda row: (row[3], row[2], row[0]))
+    groups: dict[tuple[int, int], list] = {}
+    for row in chosen:
+        groups.setdefault((row[3], row[2]), []).append(row)
+    orders, lines, incoming = [], [], []
+    for (supplier_id, warehouse_id), members in sorted(groups.items()):
+        for start in range(0, len(members), 50):
+            batch = members[start:start + 50]
+            lead = max((row[4] or 0) for row in batch)
+            orders.append({"company_id": company_id, "supplier_id": supplier_id, "warehouse_id": warehouse_id,
+                           "status": "ordered", "reference": f"SCALE-PO-{len(orders) + 1}", "ordered_at": now,
+                           "expected_at": now + dt.timedelta(days=lead + rng.randint(-3, 3)), "created_at": now,
+                           "updated_at": now})
+            lines.append([(row, rng.randint(10, 200)) for row in batch])
+    order_ids = _insert_returning_ids(PurchaseOrder, orders)
+    _insert(PurchaseOrderLine, [
+        {"purchase_order_id": order_id, "company_id": company_id, "product_id": row[1], "quantity": quantity,
+         "received_quantity": 0, "unit_cost": row[5] or Decimal("1.00")}
+        for order_id, batch in zip(order_ids, lines) for row, quantity in batch
+    ])
+    incoming = [{"level_id": row[0], "units": quantity} for batch in lines for row, quantity in batch]
+    with use_case():
+        db.session.execute(sa.update(InventoryLevel.__table__).where(InventoryLevel.__table__.c.id == sa.bindparam("level_id"))
+                           .values(incoming=InventoryLevel.__table__.c.incoming + sa.bindparam("units")), incoming)
+    return len(order_ids)
 
 
 def _supplier_links(rng, company_id, product_ids, supplier_ids, now) -> list[dict]:
@@ -103,7 +147,8 @@ def _supplier_links(rng, company_id, product_ids, supplier_ids, now) -> list[dic
         rows.extend(
             {"company_id": company_id, "product_id": product_id, "supplier_id": supplier_id,
              "lead_time_days": rng.choice([None, rng.randint(1, 30)]), "min_order_qty": rng.choice([1, 10, 50]),
-             "primary_flag": True if supplier_id == primary else None, "created_at": now, "updated_at": now}
+             "primary_flag": True if supplier_id == primary else None, "created_at": now, "updated_at": now,
+             "unit_cost": Decimal(rng.randint(50, 50_000)) / 100, "order_multiple": rng.choice([1, 1, 1, 6, 12])}
             for supplier_id in chosen
         )
     return rows

@@ -15,6 +15,11 @@ twice the days, so the same sales per day): the endpoint's time must not grow. I
 the EXPLAIN of the query that ranks the alerts in stock, and the server's InnoDB buffer pool
 size. --buffer-pool-mb sets the pool for the run (SET GLOBAL, restored afterwards), as a
 production server sized for its data would have it.
+
+Purchasing: after the first timing, the same database gets open purchase orders on
+--open-po-share of its levels (default 10%) and the endpoint is timed again, side by side; the
+second database has them from the start. With them it also times GET /replenishment (every level
+due, grouped by supplier) and prints how many lines it lists.
 """
 
 import argparse
@@ -57,20 +62,41 @@ ORDER BY FLOOR((l.on_hand - l.reserved) * %(days)s / -SUM(m.quantity_change)),
 """
 
 
-def seed(database_url: str, products: int, warehouses: int, sale_lines: int, days: int, low_share: float = 0.15) -> None:
+def seed(database_url: str, products: int, warehouses: int, sale_lines: int, days: int, low_share: float = 0.15,
+         open_po_share: float = 0.0) -> None:
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "flask", "seed-scale", "--products", str(products), "--warehouses", str(warehouses),
          "--sale-lines", str(sale_lines), "--days", str(days), "--email", EMAIL, "--password", PASSWORD,
-         "--low-share", str(low_share)],
+         "--low-share", str(low_share), "--open-po-share", str(open_po_share)],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi"},
         capture_output=True, text=True, check=True,
     )
     print(f"  {result.stdout.strip()} (wall {time.monotonic() - started:.0f} s)")
+    analyze(database_url)
+
+
+def analyze(database_url: str) -> None:
     engine = sa.create_engine(database_url)
     with engine.connect() as connection:  # fresh statistics, as a long-running server would have
-        connection.exec_driver_sql("ANALYZE TABLE inventory_levels, products, daily_sales, stock_movements").all()
+        connection.exec_driver_sql("ANALYZE TABLE inventory_levels, products, daily_sales, stock_movements, "
+                                   "purchase_orders, purchase_order_lines").all()
     engine.dispose()
+
+
+def add_purchase_orders(database_url: str, share: float) -> None:
+    """Open purchase orders on `share` of the scale company's levels, as seed-scale --open-po-share makes them."""
+    from app import create_app
+    from app.companies.models import Company
+    from app.extensions import db
+    from app.scale import add_open_purchase_orders
+
+    app = create_app(None, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        orders = add_open_purchase_orders(db.session.scalar(sa.select(Company.id).order_by(Company.id)), share)
+        db.engine.dispose()
+    print(f"  added {orders} open purchase orders on {share:.0%} of the levels")
+    analyze(database_url)
 
 
 def request(base: str, method: str, path: str, body=None, token=None) -> tuple[int, dict]:
@@ -86,32 +112,46 @@ def request(base: str, method: str, path: str, body=None, token=None) -> tuple[i
     return response.status, payload
 
 
-def time_endpoint(base: str, calls: int) -> dict[int, tuple[list[float], list[float], int]]:
-    """Per window: latencies of the first page, of the last page, and the number of alerts."""
+def session(base: str) -> tuple[str, int]:
+    """A token of the scale company's admin, and the company's id."""
     status, body = request(base, "POST", "/api/auth/token", {"email": EMAIL, "password": PASSWORD})
     assert status == 200, body
-    token = body["token"]
-    _status, me = request(base, "GET", "/api/auth/me", token=token)
-    path = f"/api/companies/{me['company']['id']}/alerts/low-stock"
+    _status, me = request(base, "GET", "/api/auth/me", token=body["token"])
+    return body["token"], me["company"]["id"]
 
-    def timed(query: str) -> tuple[list[float], dict]:
-        for _ in range(WARM_UP):
-            request(base, "GET", f"{path}?{query}", token=token)
-        latencies = []
-        for _ in range(calls):
-            started = time.perf_counter()
-            status, body = request(base, "GET", f"{path}?{query}", token=token)
-            latencies.append(time.perf_counter() - started)
-            assert status == 200, body
-        return latencies, body
+
+def timed(base: str, path: str, token: str, calls: int) -> tuple[list[float], dict]:
+    """Latencies of `calls` GETs of `path`, after a few untimed ones, and the last answer."""
+    for _ in range(WARM_UP):
+        request(base, "GET", path, token=token)
+    latencies = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        status, body = request(base, "GET", path, token=token)
+        latencies.append(time.perf_counter() - started)
+        assert status == 200, body
+    return latencies, body
+
+
+def time_replenishment(base: str, calls: int) -> tuple[list[float], int]:
+    """Latencies of GET /replenishment and how many lines (levels due) it lists."""
+    token, company_id = session(base)
+    latencies, body = timed(base, f"/api/companies/{company_id}/replenishment", token, calls)
+    return latencies, sum(len(group["lines"]) for group in body["suppliers"])
+
+
+def time_endpoint(base: str, calls: int) -> dict[int, tuple[list[float], list[float], int]]:
+    """Per window: latencies of the first page, of the last page, and the number of alerts."""
+    token, company_id = session(base)
+    path = f"/api/companies/{company_id}/alerts/low-stock"
 
     timings = {}
     for days in WINDOWS:
-        first, body = timed(f"days={days}")
+        first, body = timed(base, f"{path}?days={days}", token, calls)
         total = body["total_alerts"]
         # The first page is the stock-outs when there are enough; the last one always ranks every
         # alert still in stock by its sales.
-        last, _ = timed(f"days={days}&page={max(1, -(-total // body['per_page']))}")
+        last, _ = timed(base, f"{path}?days={days}&page={max(1, -(-total // body['per_page']))}", token, calls)
         timings[days] = (first, last, total)
     return timings
 
@@ -152,18 +192,28 @@ def explain(database_url: str) -> list[str]:
     return [" | ".join(str(value) for value in (row[1], row[2], row[3], row[5], row[6], row[8], row[9])) for row in rows]
 
 
-def measure(server: str, label: str, args, sale_lines: int, days: int, show_explain: bool) -> list[tuple]:
+def measure(server: str, label: str, args, sale_lines: int, days: int, first_run: bool) -> tuple[list[tuple], dict]:
+    """The alerts (and the naive query) on a fresh database; on the first, also before its purchase
+    orders exist. Returns the rows of the main table and the purchasing timings:
+    {"without": alerts timings, "with": alerts timings, "replenishment": (latencies, lines)}."""
     print(f"\n{label}: {args.products} products × {args.warehouses} warehouses, {sale_lines:,} sale lines over {days} days")
+    purchasing = {}
     with scratch_database(server) as url:
-        seed(url, args.products, args.warehouses, sale_lines, days, args.low_share)
-        if show_explain:
+        seed(url, args.products, args.warehouses, sale_lines, days, args.low_share,
+             open_po_share=0.0 if first_run else args.open_po_share)
+        if first_run:
             print("  EXPLAIN (select_type | table | type | key | key_len | rows | extra):")
             for line in explain(url):
                 print("    " + line)
+            with gunicorn(url, workers=2) as (base, _server):
+                purchasing["without"] = time_endpoint(base, args.calls)
+            add_purchase_orders(url, args.open_po_share)
         with gunicorn(url, workers=2) as (base, _server):
             api = time_endpoint(base, args.calls)
+            purchasing["replenishment"] = time_replenishment(base, max(10, args.calls // 2))
+        purchasing["with"] = api
         naive = time_naive(url, max(3, args.calls // 10))
-    return [(label, days_window, api[days_window], naive[days_window]) for days_window in WINDOWS]
+    return [(label, days_window, api[days_window], naive[days_window]) for days_window in WINDOWS], purchasing
 
 
 @contextlib.contextmanager
@@ -197,14 +247,16 @@ def main() -> None:
                         help="share of levels that end low or empty (seed-scale --low-share); the alerts scale with it")
     parser.add_argument("--calls", type=int, default=30, help="timed calls per window (at least 20 for the report)")
     parser.add_argument("--buffer-pool-mb", type=int, help="InnoDB buffer pool for the run (default: as the server has it)")
+    parser.add_argument("--open-po-share", type=float, default=0.1, help="share of levels with open purchase orders")
     parser.add_argument("--mysql", default=DEFAULT_SERVER, help="server URL; scratch databases are created on it")
     args = parser.parse_args()
 
     with buffer_pool(args.mysql, args.buffer_pool_mb):
-        results = measure(args.mysql, "history ×1", args, args.sale_lines, args.days, show_explain=True)
-        results += measure(args.mysql, "history ×2", args, 2 * args.sale_lines, 2 * args.days, show_explain=False)
+        results, single = measure(args.mysql, "history ×1", args, args.sale_lines, args.days, first_run=True)
+        doubled, twice = measure(args.mysql, "history ×2", args, 2 * args.sale_lines, 2 * args.days, first_run=False)
+        results += doubled
 
-    print("\nAPI: p50/p95 ms of the first page and of the last; naive: p50 ms, and how many times the API's")
+    print(f"\nWith open purchase orders on {args.open_po_share:.0%} of the levels (in both tables below and above)")
     print(f"{'history':<11} {'window':>6} {'alerts':>7} {'first p50':>9} {'p95':>6} {'last p50':>9} {'p95':>6} "
           f"{'naive p50':>10} {'÷ first':>8} {'÷ last':>7}")
     for label, days, (first, last, alerts), (naive, naive_alerts) in results:
@@ -219,6 +271,23 @@ def main() -> None:
         (first_1, last_1), (first_2, last_2) = by_history
         growth = [percentile(at_2, 0.5) / percentile(at_1, 0.5) for at_1, at_2 in ((first_1, first_2), (last_1, last_2))]
         print(f"{days}-day window, API p50 at ×2 history / ×1: first page {growth[0]:.2f}, last page {growth[1]:.2f}")
+
+    print("\nThe same ×1 database before its purchase orders existed, timed in the same run: p50/p95 ms")
+    print(f"{'window':>6} {'first without':>14} {'with':>13} {'with ÷ without':>15} {'last without':>14} {'with':>13} {'with ÷ without':>15}")
+    for days in WINDOWS:
+        before, after = single["without"][days], single["with"][days]
+        cells = []
+        for index in (0, 1):
+            b, a = before[index], after[index]
+            cells += [f"{percentile(b, 0.5) * 1000:6.1f} / {percentile(b, 0.95) * 1000:5.1f}",
+                      f"{percentile(a, 0.5) * 1000:5.1f} / {percentile(a, 0.95) * 1000:5.1f}",
+                      f"{percentile(a, 0.5) / percentile(b, 0.5):.2f}"]
+        print(f"{days:>6} {cells[0]:>14} {cells[1]:>13} {cells[2]:>15} {cells[3]:>14} {cells[4]:>13} {cells[5]:>15}")
+
+    print("\nGET /replenishment (every level due, grouped by supplier): p50/p95 ms")
+    for label, timings in (("history ×1", single), ("history ×2", twice)):
+        latencies, lines = timings["replenishment"]
+        print(f"{label}: {lines:,} lines, p50 {percentile(latencies, 0.5) * 1000:.1f}, p95 {percentile(latencies, 0.95) * 1000:.1f}")
 
 
 if __name__ == "__main__":

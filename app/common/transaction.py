@@ -35,6 +35,8 @@ def use_case() -> Iterator[UnitOfWork]:
     outer = _current.get()
     if outer is not None:
         yield outer
+        # What the caller gets back is written (ids assigned), as if this use case had committed.
+        db.session.flush()
         return
     unit = UnitOfWork()
     token = _current.set(unit)

@@ -31,7 +31,7 @@ def request_fingerprint() -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
 
 
-def run_idempotently(company_id: int, key: str, view, *args, **kwargs) -> Response:
+def run_idempotently(company_id: int, key: str, view, /, *args, **kwargs) -> Response:
     """Answer a keyed write: replay the stored answer, or run the view and store its answer atomically.
 
     The key row is inserted first, in the same transaction as the write. A concurrent request with

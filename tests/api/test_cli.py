@@ -33,9 +33,9 @@ def test_seed_demo_loads_warehouses_catalogue_stock_and_a_bundle(demo, client):
     assert client.get("/api/suppliers", headers=headers).json["total"] == 3
     products = client.get("/api/products?is_bundle=false&per_page=200", headers=headers).json
     assert products["total"] == len(DEMO_PRODUCTS) == 20
-    # Two gift sets took one of each of their 4 components.
+    # Two gift sets took one of each of their 4 components; 6 floor lamps arrived from a purchase order.
     sold = sum(units for sku, _, units, _days in DEMO_SALES if sku != "GIFT-SET-WRITER") + 2 * 4
-    assert sum(p["total_on_hand"] for p in products["items"]) == sum(main + east for *_, main, east in DEMO_PRODUCTS) - sold
+    assert sum(p["total_on_hand"] for p in products["items"]) == sum(main + east for *_, main, east in DEMO_PRODUCTS) - sold + 6
     bundle = client.get("/api/bundles", headers=headers).json["items"][0]
     assert bundle["sku"] == "GIFT-SET-WRITER"
     assert [line["available"] for line in bundle["availability"]] == [35, 8]
@@ -50,6 +50,19 @@ def test_seed_demo_sales_make_low_stock_alerts(demo, client):
         ("HOURGLASS", "East Depot"), ("BAROMETER", "Main Warehouse"), ("FOUNTAIN-PEN", "East Depot"),
         ("INK-BLUE", "East Depot"),
     }
+
+
+def test_seed_demo_has_stock_on_order_that_its_alerts_show(demo, client):
+    _, headers = demo
+    orders = client.get("/api/purchase-orders", headers=headers).json["items"]
+    assert [(o["reference"], o["status"]) for o in orders] == [("PO-DEMO-1", "ordered"), ("PO-DEMO-2", "partially_received")]
+    company_id = client.get("/api/auth/me", headers=headers).json["company"]["id"]
+    alerts = client.get(f"/api/companies/{company_id}/alerts/low-stock", headers=headers).json["alerts"]
+    on_order = {a["sku"]: (a["incoming"], a["suggested_reorder_quantity"]) for a in alerts if a["incoming"]}
+    assert on_order == {"WALL-CLOCK": (12, 0), "FLOOR-LAMP": (6, 0)}
+    lumen = [group for group in client.get(f"/api/companies/{company_id}/replenishment", headers=headers).json["suppliers"]
+             if group["supplier"]["name"] == "Lumen Supply"]
+    assert lumen and all(line["quantity"] >= 10 and line["quantity"] % 6 == 0 for line in lumen[0]["lines"])
 
 
 def test_seed_demo_twice_adds_nothing_the_second_time(demo, runner, client):

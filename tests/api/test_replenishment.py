@@ -170,3 +170,13 @@ def test_drafting_needs_a_manager_and_a_known_body(acme):
     assert acme.add_user("staff").post(path, json={}).status_code == 403
     assert acme.post(path, json={"supplier": 1}).status_code == 422
     assert acme.post(path, json={"supplier_id": True}).status_code == 422
+
+
+def test_a_keyed_drafting_call_is_applied_once(acme, example):
+    path = f"/api/companies/{acme.company_id}/replenishment/purchase-orders"
+    headers = {**acme.headers, "Idempotency-Key": "drafts-monday"}
+    first = acme.client.post(path, json={}, headers=headers)
+    again = acme.client.post(path, json={}, headers=headers)
+    assert (first.status_code, again.status_code, again.headers.get("Idempotent-Replayed")) == (201, 201, "true")
+    assert again.json == first.json
+    assert acme.get("/api/purchase-orders").json["total"] == 1

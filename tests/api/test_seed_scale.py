@@ -11,7 +11,7 @@ from app.companies.models import Company
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from app.products.models import Product, ProductType
-from tests.api.alerting import stale_sales_figures
+from tests.api.alerting import stale_incoming, stale_sales_figures
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ EMAIL, PASSWORD = "scale@example.com", "scale-password"
 def scale(app, runner, client):
     result = runner.invoke(args=[
         "seed-scale", "--products", "40", "--warehouses", "3", "--sale-lines", "3000", "--days", "40",
-        "--email", EMAIL, "--password", PASSWORD,
+        "--email", EMAIL, "--password", PASSWORD, "--open-po-share", "0.25",
     ])
     assert result.exit_code == 0, result.output
     token = client.post("/api/auth/token", json={"email": EMAIL, "password": PASSWORD}).json["token"]
@@ -33,6 +33,17 @@ def scale(app, runner, client):
 def test_seed_scale_reports_what_it_created(scale):
     result, _, company_id = scale
     assert f"Company {company_id} ({EMAIL}): 40 products, 120 levels, 3000 sale lines" in result.output
+
+
+def test_seed_scale_puts_a_share_of_the_levels_on_order_with_their_incoming(app, client, scale):
+    result, headers, company_id = scale
+    assert stale_incoming(app) == []
+    levels = client.get("/api/inventory?per_page=200", headers=headers).json["items"]
+    assert sum(1 for level in levels if level["incoming"]) == 30  # a quarter of 120
+    orders = client.get("/api/purchase-orders?per_page=200", headers=headers).json
+    assert orders["total"] > 0 and {o["status"] for o in orders["items"]} == {"ordered"}
+    assert f"{orders['total']} open purchase orders" in result.output
+    assert client.get(f"/api/companies/{company_id}/replenishment", headers=headers).status_code == 200
 
 
 def test_seed_scale_keeps_every_level_equal_to_its_ledger(app, scale):
