@@ -1,12 +1,13 @@
 """Low-stock arithmetic: sales velocity and days of cover (the reorder rule is purchasing.domain's).
 Whole units in, exact answers out."""
 
-from decimal import ROUND_HALF_UP, Decimal
-
 
 def avg_daily_sales(units_sold: int, days: int) -> float:
-    """Units sold per day over the window, rounded half up to two decimals from the exact quotient."""
-    return float((Decimal(units_sold) / days).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    """Units sold per day over the window, rounded half up to two decimals from the exact quotient.
+
+    In integers: hundredths = ⌊(100 × units / days) + ½⌋, then ÷ 100, which Python rounds correctly
+    to the float nearest the two-decimal number."""
+    return (200 * units_sold + days) // (2 * days) / 100
 
 
 def days_until_stockout(current_stock: int, units_sold: int, days: int) -> int:

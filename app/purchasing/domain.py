@@ -9,7 +9,7 @@ The reorder rule of a level (API.md, "Replenishment"), in exact arithmetic:
   multiple of the order multiple; else 0.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The rule as the OpenAPI descriptions of the alerts and the replenishment state it.
 REORDER_RULE = """\
@@ -49,9 +49,9 @@ def _ceil_div(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
 
 
-@dataclass(frozen=True)
-class ReorderTerms:
-    """What the rule needs of a level besides its stock: its sales, its supplier's terms, the company's cover."""
+class ReorderTerms(NamedTuple):
+    """What the rule needs of a level besides its stock: its sales, its supplier's terms, the company's cover.
+    (A named tuple: the replenishment builds one for each of up to thousands of levels.)"""
 
     threshold: int
     units_sold: int

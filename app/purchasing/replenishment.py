@@ -6,46 +6,58 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.alerts import domain as alert_domain
-from app.alerts.service import LOW_LEVELS, level_facts, reorder_terms, supplier_terms, window_start
+from app.alerts.read_model import sold_since
+from app.alerts.service import LOW_LEVELS, window_start
 from app.common.transaction import use_case
 from app.companies.service import get_company
 from app.extensions import db
 from app.inventory.models import InventoryLevel
-from app.purchasing.domain import reorder_quantity
+from app.products.models import Product
+from app.purchasing.domain import ReorderTerms, reorder_quantity
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from app.purchasing.service import get_purchase_order
+from app.suppliers.models import ProductSupplier, Supplier
 from app.suppliers.service import reorder_supplier_id
+from app.warehouses.models import Warehouse
 
 
 def suggestions(caller_company_id: int, company_id: int, days: int | None = None, warehouse_id=None,
                 supplier_id=None) -> dict:
     """{suppliers: [{supplier, lines, total}], days, cover_days}: each due level as a line with the
-    reorder rule's quantity, grouped by reorder supplier (by id; levels without one last)."""
+    reorder rule's quantity, grouped by reorder supplier (by id; levels without one last).
+
+    Plain values all through (a company may have 10,000 levels due): one query for the levels with
+    their product and reorder terms, one for the warehouses' names, one for the suppliers'.
+    """
     company = get_company(caller_company_id, company_id)
     days = days or company.recent_sales_days
+    cover = company.reorder_cover_days
+    warehouses = dict(db.session.execute(
+        sa.select(Warehouse.id, Warehouse.name).where(Warehouse.company_id == company.id)).all())
     groups: dict[int | None, dict] = {}
-    for facts, threshold in _due(company.id, days, warehouse_id, supplier_id):
-        supplier = supplier_terms(facts)
-        quantity = reorder_quantity(facts.on_hand - facts.reserved, facts.incoming, reorder_terms(
-            threshold, int(facts.units_sold), days, company.reorder_cover_days, supplier, facts.reorder_up_to))
-        group = groups.setdefault(facts.supplier_id, {
-            "supplier": None if supplier is None else {key: supplier[key] for key in ("id", "name", "contact_email")},
-            "lines": [], "total": Decimal("0.00"),
-        })
-        unit_cost = facts.unit_cost if supplier is not None else None
+    for (product_id, sku, name, warehouse, available, incoming, threshold, up_to, units_sold, supplier, lead_time,
+         minimum, multiple, unit_cost) in _due(company.id, days, warehouse_id, supplier_id):
+        units_sold, lead_time = int(units_sold), lead_time or 0
+        quantity = reorder_quantity(available, incoming, ReorderTerms(
+            threshold=threshold, units_sold=units_sold, days=days, cover_days=cover, lead_time_days=lead_time,
+            min_order_qty=minimum or 1, order_multiple=multiple or 1, reorder_up_to=up_to))
         line_total = None if unit_cost is None else unit_cost * quantity
+        group = groups.get(supplier)
+        if group is None:
+            group = groups[supplier] = {"supplier": supplier, "lines": [], "total": Decimal("0.00")}
         group["lines"].append({
-            "product_id": facts.product_id, "sku": facts.sku, "product_name": facts.product_name,
-            "warehouse_id": facts.warehouse_id, "warehouse_name": facts.warehouse_name,
-            "current_stock": facts.on_hand - facts.reserved, "incoming": facts.incoming, "threshold": threshold,
-            "avg_daily_sales": alert_domain.avg_daily_sales(int(facts.units_sold), days),
-            "lead_time_days": (supplier or {}).get("lead_time_days") or 0,
-            "quantity": quantity, "unit_cost": unit_cost, "line_total": line_total,
+            "product_id": product_id, "sku": sku, "product_name": name, "warehouse_id": warehouse,
+            "warehouse_name": warehouses[warehouse], "current_stock": available, "incoming": incoming,
+            "threshold": threshold, "avg_daily_sales": alert_domain.avg_daily_sales(units_sold, days),
+            "lead_time_days": lead_time, "quantity": quantity, "unit_cost": unit_cost, "line_total": line_total,
         })
         if line_total is not None:
             group["total"] += line_total
+    suppliers = {row.id: {"id": row.id, "name": row.name, "contact_email": row.contact_email} for row in db.session.execute(
+        sa.select(Supplier.id, Supplier.name, Supplier.contact_email).where(Supplier.id.in_([s for s in groups if s])))}
     ordered = sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or 0))
-    return {"suppliers": [group for _, group in ordered], "days": days, "cover_days": company.reorder_cover_days}
+    return {"suppliers": [{**group, "supplier": suppliers.get(key)} for key, group in ordered], "days": days,
+            "cover_days": cover}
 
 
 def create_drafts(caller_company_id: int, company_id: int, user_id: int | None, supplier_id=None,
@@ -76,19 +88,29 @@ def create_drafts(caller_company_id: int, company_id: int, user_id: int | None, 
     return {"purchase_orders": [get_purchase_order(company_id, order_id) for order_id in created], "skipped": skipped}
 
 
-def _due(company_id: int, days: int, warehouse_id=None, supplier_id=None):
-    """(level facts, threshold) of every level of the company whose position (available + incoming) is
-    at or below its threshold, by product and warehouse. Such a level is low (available ≤ threshold),
-    so the index of the low levels holds them all."""
-    level = InventoryLevel
-    due = (level_facts(window_start(days)).add_columns(level.alert_threshold)
-           .where(level.company_id == company_id, level.__table__.c.is_low == sa.true(),
-                  level.__table__.c.available_stock + level.incoming <= level.alert_threshold)
-           .order_by(level.product_id, level.warehouse_id)
-           .with_hint(level, LOW_LEVELS, "mysql"))
+def _due(company_id: int, days: int, warehouse_id=None, supplier_id=None) -> list[tuple]:
+    """Every level of the company whose position (available + incoming) is at or below its threshold,
+    by product and warehouse, as (product id, sku, product name, warehouse id, available, incoming,
+    threshold, reorder_up_to, units sold in the window, reorder supplier id, lead time, min order
+    quantity, order multiple, unit cost). Such a level is low (available ≤ threshold), so the index of
+    the low levels holds them all."""
+    level, link = InventoryLevel.__table__.c, ProductSupplier
+    due = (
+        sa.select(level.product_id, Product.sku, Product.name, level.warehouse_id, level.available_stock, level.incoming,
+                  level.alert_threshold, level.reorder_up_to, sold_since(level, window_start(days)), link.supplier_id,
+                  sa.func.coalesce(link.lead_time_days, Supplier.lead_time_days), link.min_order_qty,
+                  link.order_multiple, link.unit_cost)
+        .select_from(InventoryLevel.__table__)
+        .join(Product, Product.id == level.product_id)
+        .outerjoin(link, sa.and_(link.product_id == level.product_id, link.supplier_id == reorder_supplier_id(level.product_id)))
+        .outerjoin(Supplier, Supplier.id == link.supplier_id)
+        .where(level.company_id == company_id, level.is_low == sa.true(),
+               level.available_stock + level.incoming <= level.alert_threshold)
+        .order_by(level.product_id, level.warehouse_id)
+        .with_hint(InventoryLevel.__table__, LOW_LEVELS, "mysql")
+    )
     if warehouse_id is not None:
         due = due.where(level.warehouse_id == warehouse_id)
     if supplier_id is not None:
         due = due.where(reorder_supplier_id(level.product_id) == supplier_id)
-    for row in db.session.execute(due):
-        yield row, row.alert_threshold
+    return db.session.execute(due).all()

@@ -1,5 +1,6 @@
 """HTTP endpoints: /api/purchase-orders and /api/companies/{id}/replenishment."""
 
+from flask import jsonify
 from flask.views import MethodView
 
 from app.auth.models import Role
@@ -158,7 +159,9 @@ product and warehouse; a group's `total` adds the known line totals. `days` is t
 """ + REORDER_RULE)
     def get(self, args, company_id):
         """What to order, from whom"""
-        return replenishment.suggestions(current_company_id(), company_id, **args)
+        # Plain values, encoded as they are: a company may have 10,000 levels due, and dumping each
+        # line field by field through the schema (which documents the answer) took 120 ms of them.
+        return jsonify(replenishment.suggestions(current_company_id(), company_id, **args))
 
 
 @replenishment_blp.route("/<int:company_id>/replenishment/purchase-orders")

@@ -9,7 +9,7 @@ EXAMPLE = ReorderTerms(threshold=10, units_sold=30, days=30, lead_time_days=7, c
 
 
 def with_terms(**changes) -> ReorderTerms:
-    return ReorderTerms(**{**EXAMPLE.__dict__, **changes})
+    return EXAMPLE._replace(**changes)
 
 
 def test_the_worked_example_orders_up_to_40():
