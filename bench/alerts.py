@@ -99,7 +99,8 @@ def add_purchase_orders(database_url: str, share: float) -> None:
     analyze(database_url)
 
 
-def request(base: str, method: str, path: str, body=None, token=None) -> tuple[int, dict]:
+def exchange(base: str, method: str, path: str, body=None, token=None) -> tuple[int, bytes]:
+    """One HTTP exchange: the status and the raw body, read to its end."""
     host = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(host.hostname, host.port, timeout=120)
     headers = {"Content-Type": "application/json"}
@@ -107,9 +108,14 @@ def request(base: str, method: str, path: str, body=None, token=None) -> tuple[i
         headers["Authorization"] = f"Bearer {token}"
     connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = connection.getresponse()
-    payload = json.loads(response.read() or b"{}")
+    payload = response.read()
     connection.close()
     return response.status, payload
+
+
+def request(base: str, method: str, path: str, body=None, token=None) -> tuple[int, dict]:
+    status, payload = exchange(base, method, path, body, token)
+    return status, json.loads(payload or b"{}")
 
 
 def session(base: str) -> tuple[str, int]:
@@ -121,16 +127,17 @@ def session(base: str) -> tuple[str, int]:
 
 
 def timed(base: str, path: str, token: str, calls: int) -> tuple[list[float], dict]:
-    """Latencies of `calls` GETs of `path`, after a few untimed ones, and the last answer."""
+    """Latencies of `calls` GETs of `path` (until the last byte of the answer is read; decoding its
+    JSON is the client's business, not timed), after a few untimed ones, and the last answer."""
     for _ in range(WARM_UP):
-        request(base, "GET", path, token=token)
+        exchange(base, "GET", path, token=token)
     latencies = []
     for _ in range(calls):
         started = time.perf_counter()
-        status, body = request(base, "GET", path, token=token)
+        status, payload = exchange(base, "GET", path, token=token)
         latencies.append(time.perf_counter() - started)
-        assert status == 200, body
-    return latencies, body
+        assert status == 200, payload[:500]
+    return latencies, json.loads(payload)
 
 
 def time_replenishment(base: str, calls: int) -> tuple[list[float], int]:

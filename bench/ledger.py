@@ -15,21 +15,10 @@ import time
 
 import sqlalchemy as sa
 
-from bench.alerts import EMAIL, PASSWORD, request, seed
+from bench.alerts import EMAIL, PASSWORD, request, seed, timed
 from bench.harness import DEFAULT_SERVER, gunicorn, percentile, scratch_database
 
 DEPTH, LIMIT = 200, 50
-
-
-def timed(base: str, token: str, path: str, calls: int) -> tuple[list[float], dict]:
-    latencies, body = [], {}
-    request(base, "GET", path, token=token)  # warm-up
-    for _ in range(calls):
-        started = time.perf_counter()
-        status, body = request(base, "GET", path, token=token)
-        latencies.append(time.perf_counter() - started)
-        assert status == 200, body
-    return latencies, body
 
 
 def main() -> None:
@@ -68,7 +57,7 @@ def main() -> None:
             print(f"\n{rows:,} ledger rows; GET /api/inventory/movements?limit={LIMIT}, {args.calls} calls each")
             print(f"{'query':<34} {'items':>5} {'p50 ms':>8} {'p95 ms':>8}")
             for label, filters in queries.items():
-                latencies, page = timed(base, token, f"/api/inventory/movements?limit={LIMIT}{filters}", args.calls)
+                latencies, page = timed(base, f"/api/inventory/movements?limit={LIMIT}{filters}", token, args.calls)
                 print(f"{label:<34} {len(page['items']):>5} {percentile(latencies, 0.5) * 1000:>8.1f} "
                       f"{percentile(latencies, 0.95) * 1000:>8.1f}")
 
@@ -77,7 +66,7 @@ def main() -> None:
                 _status, page = request(base, "GET", f"/api/inventory/movements?limit={LIMIT}"
                                         + (f"&cursor={cursor}" if cursor else ""), token=token)
                 cursor = page["next_cursor"]
-            deep, page = timed(base, token, f"/api/inventory/movements?limit={LIMIT}&cursor={cursor}", args.calls)
+            deep, page = timed(base, f"/api/inventory/movements?limit={LIMIT}&cursor={cursor}", token, args.calls)
         engine = sa.create_engine(url)
         with engine.connect() as connection:
             by_offset = sql_timings(connection, f"SELECT * FROM stock_movements WHERE company_id = 1 ORDER BY id DESC "

@@ -1,4 +1,7 @@
-"""Every row of every table, to prove that a refused request changed nothing."""
+"""What the database holds and what it was asked: every row of every table, to prove that a refused
+request changed nothing; and the statements a request sends."""
+
+import contextlib
 
 import sqlalchemy as sa
 
@@ -18,3 +21,20 @@ def database_state(app) -> dict[str, list[tuple]]:
             state[table.name] = [tuple(row) for row in rows]
         db.session.remove()
     return state
+
+
+@contextlib.contextmanager
+def counting_statements(app):
+    """The SQL statements sent to the app's database while the block runs, in a list."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

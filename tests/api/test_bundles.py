@@ -1,13 +1,12 @@
 """Bundles: kits made of other products, created atomically, without cycles, available as their components allow."""
 
-import contextlib
-
 import pytest
 import sqlalchemy as sa
 
 from app.bundles.models import BundleComponent
 from app.extensions import db
 from app.products.models import Product
+from tests.dbstate import counting_statements
 from tests.factories import create_bundle, create_product, lines, make_warehouse
 
 
@@ -30,22 +29,6 @@ def row_counts(app):
     with app.app_context():
         return (db.session.scalar(sa.select(sa.func.count()).select_from(Product)),
                 db.session.scalar(sa.select(sa.func.count()).select_from(BundleComponent)))
-
-
-@contextlib.contextmanager
-def counting_statements(app):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

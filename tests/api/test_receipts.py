@@ -1,15 +1,11 @@
 """Receiving purchase orders: in parts, into the ledger, never past what was ordered, all or nothing."""
 
-import contextlib
-
 import pytest
-import sqlalchemy as sa
 
-from app.extensions import db
 from app.inventory import ledger
 from tests.api.alerting import low_stock, sell
 from tests.api.purchasing import drafted, incoming, placed, receive, set_status
-from tests.dbstate import database_state
+from tests.dbstate import counting_statements, database_state
 from tests.factories import link_supplier, make_product, make_supplier
 
 pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
@@ -157,22 +153,6 @@ def test_a_crash_after_the_first_lines_movement_leaves_nothing_behind(app, acme,
 
 
 # A receipt of many lines: one transaction, statements growing by a constant per line
-
-
-@contextlib.contextmanager
-def counting_statements(app):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def statements_to_receive(app, acme, tick, warehouse_id, lines: int) -> int:
