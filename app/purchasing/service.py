@@ -195,6 +195,7 @@ def locked_order(company_id: int, order_id: int) -> PurchaseOrder:
     """The company's order, its row locked until the use case ends; another company's → 404."""
     order = db.session.scalar(
         scoped(PurchaseOrder, company_id).where(PurchaseOrder.id == order_id).with_for_update()
+        .options(so.selectinload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.product))
         .execution_options(populate_existing=True))
     if order is None:
         raise NotFound(f"Purchase order {order_id} does not exist")

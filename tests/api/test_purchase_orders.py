@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from tests.api.purchasing import draft, drafted, incoming, placed, po_lines, receive, set_status
-from tests.dbstate import database_state
+from tests.dbstate import counting_statements, database_state
 from tests.factories import link_supplier, make_bundle, make_product, make_supplier, make_warehouse
 
 pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
@@ -329,3 +329,17 @@ def test_a_warehouse_awaiting_a_purchase_order_is_not_deleted(app, acme, buying,
     assert database_state(app) == before
     set_status(acme, order["id"], "cancelled")
     assert acme.delete(f"/api/warehouses/{buying['backroom']}").status_code == 204
+
+
+def statements_to_place(app, acme, buying, lines: int) -> int:
+    products = [make_product(acme, f"PART-{lines}-{n}") for n in range(lines)]
+    order = drafted(acme, buying["tick"], buying["main"], *((product, 5, "1.00") for product in products))
+    with counting_statements(app) as statements:
+        assert set_status(acme, order["id"], "ordered").status_code == 200
+    return len(statements)
+
+
+def test_placing_fifty_lines_takes_as_many_statements_as_placing_ten(app, acme, buying):
+    """The lines, their products and their levels are each read (and the levels written) in one go."""
+    ten, fifty = (statements_to_place(app, acme, buying, lines) for lines in (10, 50))
+    assert fifty == ten
