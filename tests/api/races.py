@@ -3,7 +3,7 @@
 Every race releases its threads together through a barrier; each thread has its own test client,
 so each request runs in its own app context with its own session and pooled connection, exactly as
 concurrent requests to a server would. SQLite serializes writers, so these races only mean
-something on MySQL: each race test skips itself there (and carries the `mysql` marker).
+something on MySQL: each race test carries the `mysql` marker, which skips it there (tests/conftest.py).
 """
 
 import collections
@@ -11,7 +11,6 @@ import threading
 import traceback
 import uuid
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -19,13 +18,7 @@ from app.inventory.models import InventoryLevel, StockMovement
 from app.orders.models import Order, OrderReservation
 from tests.api.alerting import stale_sales_figures
 
-MYSQL_ONLY = "SQLite serializes writers: the race is only meaningful on MySQL"
 JOIN_TIMEOUT = 180
-
-
-def skip_on_sqlite(backend):
-    if backend == "sqlite":
-        pytest.skip(MYSQL_ONLY)
 
 
 def created(account, path, body):

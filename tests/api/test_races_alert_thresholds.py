@@ -17,7 +17,6 @@ from tests.api.races import (
     assert_stock_invariants,
     created,
     run_together,
-    skip_on_sqlite,
     warehouse,
 )
 
@@ -95,13 +94,12 @@ def patching(account, log, kind, path, bodies, until=None):
 
 
 def test_levels_created_while_the_company_default_and_a_warehouse_change_get_the_current_alert_threshold(
-        app, backend, acme):
+        app, acme):
     """Requests that create levels (a receive into a warehouse the product has no level in yet, a
     product created with stock) race requests that change the company default and deactivate and
     reactivate a warehouse. Every request succeeds (deadlocks are retried), and afterwards every
     level's stored alert threshold is what its product, type, warehouse and company give, as the
     plain-SQL oracle of the alert tests recomputes it."""
-    skip_on_sqlite(backend)
     houses = [warehouse(acme, f"Depot {n}") for n in range(4)]
     clocks = created(acme, "/api/product-types", {"name": "Clocks", "low_stock_threshold": 7})["id"]
     # Two in three of the type, one in four with a threshold of its own; all stocked in Depot 0 only.
@@ -132,10 +130,9 @@ def test_levels_created_while_the_company_default_and_a_warehouse_change_get_the
 
 
 def test_levels_created_while_their_product_types_threshold_changes_get_the_current_alert_threshold(
-        app, backend, acme):
+        app, acme):
     """Round after round, receives of the type's products into a new warehouse race one client that
     keeps changing the type's threshold: after each round every level holds the type's last threshold."""
-    skip_on_sqlite(backend)
     clocks = created(acme, "/api/product-types", {"name": "Clocks", "low_stock_threshold": 7})["id"]
     products = [created(acme, "/api/products", catalogue_product({}, product_type_id=clocks))["id"] for _ in range(12)]
     rng, log = random.Random(11), RaceLog()
@@ -214,11 +211,10 @@ def typed_products(account, stock, count=12, threshold=5):
 
 
 def test_a_product_types_threshold_changed_while_a_receive_creates_a_level_of_its_product_reaches_that_level(
-        app, backend, acme, monkeypatch):
+        app, acme, monkeypatch):
     """A receive into a warehouse where the product has no level is held after it created the level
     and set its alert threshold from the type's 5; meanwhile the type's threshold becomes 14. Either
     that change waits for the receive or it reaches the new level: the level ends with 14."""
-    skip_on_sqlite(backend)
     main, depot = warehouse(acme, "Main"), warehouse(acme, "Depot")
     clocks, products = typed_products(acme, {main: 20})
     receive = {"type": "receive", "product_id": products[0], "warehouse_id": depot, "quantity": 3}
@@ -236,11 +232,10 @@ def test_a_product_types_threshold_changed_while_a_receive_creates_a_level_of_it
 
 
 def test_a_product_type_patch_finding_its_threshold_already_set_does_not_undo_a_concurrent_change(
-        app, backend, acme, monkeypatch):
+        app, acme, monkeypatch):
     """PATCH the type's threshold 5 → 20 is held after it refreshed its products' levels; meanwhile
     another PATCH asks for 5, which it still reads as already set. Whichever value the type ends with,
     every level of its products must hold it."""
-    skip_on_sqlite(backend)
     houses = [warehouse(acme, f"Depot {n}") for n in range(5)]
     clocks, _ = typed_products(acme, {w: 3 for w in houses})
     path = f"/api/product-types/{clocks}"
@@ -258,11 +253,10 @@ def test_a_product_type_patch_finding_its_threshold_already_set_does_not_undo_a_
 
 
 def test_a_company_default_change_made_while_a_product_types_threshold_changes_keeps_the_types_new_threshold(
-        app, backend, acme, monkeypatch):
+        app, acme, monkeypatch):
     """PATCH the type's threshold 5 → 20 is held after it refreshed its products' levels; meanwhile the
     company default changes. Every level of the type's products must end with 20, the others with the
     new default."""
-    skip_on_sqlite(backend)
     houses = [warehouse(acme, f"Depot {n}") for n in range(5)]
     created(acme, "/api/products", catalogue_product({w: 3 for w in houses}))
     clocks, _ = typed_products(acme, {w: 3 for w in houses})

@@ -15,7 +15,6 @@ from tests.api.races import (
     mutation,
     product,
     run_together,
-    skip_on_sqlite,
     tally,
     warehouse,
 )
@@ -28,8 +27,7 @@ pytestmark = [pytest.mark.mysql, pytest.mark.slow]
 # ---------------------------------------------------------------------------------------------
 
 
-def test_concurrent_retries_of_one_keyed_sale_apply_it_once(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_concurrent_retries_of_one_keyed_sale_apply_it_once(app, acme):
     main = warehouse(acme, "Main")
     widget = product(acme, {main: 10})
     sale = {"type": "sale", "product_id": widget, "warehouse_id": main, "quantity": 3, "reference": "INV-1"}
@@ -50,8 +48,7 @@ def test_concurrent_retries_of_one_keyed_sale_apply_it_once(app, backend, acme):
     assert (sales, keys) == (1, 1)
 
 
-def test_concurrent_retries_of_one_keyed_order_reserve_once(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_concurrent_retries_of_one_keyed_order_reserve_once(app, acme):
     main = warehouse(acme, "Main")
     widget = product(acme, {main: 10})
     body = {"warehouse_id": main, "items": [{"product_id": widget, "quantity": 4}], "reference": "PO-7"}

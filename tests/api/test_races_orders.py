@@ -17,7 +17,6 @@ from tests.api.races import (
     levels_of,
     product,
     run_together,
-    skip_on_sqlite,
     tally,
     warehouse,
 )
@@ -30,8 +29,7 @@ pytestmark = [pytest.mark.mysql, pytest.mark.slow]
 # ---------------------------------------------------------------------------------------------
 
 
-def test_concurrent_orders_in_opposite_line_order_never_deadlock_or_oversell(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_concurrent_orders_in_opposite_line_order_never_deadlock_or_oversell(app, acme):
     main = warehouse(acme, "Main")
     a, b = product(acme, {main: 20}), product(acme, {main: 20})
     forward = [{"product_id": a, "quantity": 1}, {"product_id": b, "quantity": 1}]
@@ -79,8 +77,7 @@ def test_concurrent_orders_in_opposite_line_order_never_deadlock_or_oversell(app
 # ---------------------------------------------------------------------------------------------
 
 
-def test_concurrent_status_changes_of_one_order_let_exactly_one_win(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_concurrent_status_changes_of_one_order_let_exactly_one_win(app, acme):
     main = warehouse(acme, "Main")
     a, b = product(acme, {main: 50}), product(acme, {main: 50})
     on_hand = {a: 50, b: 50}

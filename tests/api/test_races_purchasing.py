@@ -10,7 +10,7 @@ from app.extensions import db
 from app.inventory.models import StockMovement
 from tests.api.alerting import stale_incoming
 from tests.api.purchasing import placed
-from tests.api.races import answer, assert_stock_invariants, run_together, skip_on_sqlite, tally
+from tests.api.races import answer, assert_stock_invariants, run_together, tally
 from tests.factories import link_supplier, make_product, make_supplier, make_warehouse
 
 pytestmark = [pytest.mark.mysql, pytest.mark.slow]
@@ -44,8 +44,7 @@ def received_rows(app, order_id) -> int:
     return int(total)
 
 
-def test_receipts_racing_for_one_line_never_receive_more_than_was_ordered(app, backend, acme, tick):
-    skip_on_sqlite(backend)
+def test_receipts_racing_for_one_line_never_receive_more_than_was_ordered(app, acme, tick):
     main = make_warehouse(acme, "Main")
     for round_number in range(ROUNDS):
         ordered = 20 + round_number
@@ -65,8 +64,7 @@ def test_receipts_racing_for_one_line_never_receive_more_than_was_ordered(app, b
 
 
 @pytest.mark.parametrize("change", ["cancelled", "closed"])
-def test_a_status_change_racing_a_receipt_lets_exactly_one_of_them_win(app, backend, acme, tick, change):
-    skip_on_sqlite(backend)
+def test_a_status_change_racing_a_receipt_lets_exactly_one_of_them_win(app, acme, tick, change):
     main = make_warehouse(acme, "Main")
     for _ in range(ROUNDS):
         clock, order = ordered_clock(acme, tick, main, 10)
@@ -90,8 +88,7 @@ def test_a_status_change_racing_a_receipt_lets_exactly_one_of_them_win(app, back
     assert stale_incoming(app) == []
 
 
-def test_two_placings_of_one_draft_count_its_quantities_once(app, backend, acme, tick):
-    skip_on_sqlite(backend)
+def test_two_placings_of_one_draft_count_its_quantities_once(app, acme, tick):
     main = make_warehouse(acme, "Main")
     clock = make_product(acme, "CLOCK")
     link_supplier(acme, clock, tick, unit_cost="4.50")

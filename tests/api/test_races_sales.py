@@ -16,7 +16,6 @@ from tests.api.races import (
     mutation,
     product,
     run_together,
-    skip_on_sqlite,
     tally,
     warehouse,
 )
@@ -29,8 +28,7 @@ pytestmark = [pytest.mark.mysql, pytest.mark.slow]
 # ---------------------------------------------------------------------------------------------
 
 
-def test_fifty_concurrent_sales_of_twenty_units_sell_exactly_twenty(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_fifty_concurrent_sales_of_twenty_units_sell_exactly_twenty(app, acme):
     main = warehouse(acme, "Main")
     widget = product(acme, {main: 20})
     sale = {"type": "sale", "product_id": widget, "warehouse_id": main, "quantity": 1}
@@ -56,10 +54,9 @@ def test_fifty_concurrent_sales_of_twenty_units_sell_exactly_twenty(app, backend
     assert rows == [-1] * 20
 
 
-def test_concurrent_sales_dated_on_different_days_keep_every_running_total(app, backend, acme):
+def test_concurrent_sales_dated_on_different_days_keep_every_running_total(app, acme):
     """Forty sales of one level at once, dated today and up to ten days back in an order no thread
     controls: every day's units and running total, and the level's totals, are the ledger's."""
-    skip_on_sqlite(backend)
     main = warehouse(acme, "Main")
     widget = product(acme, {main: 200})
     rng = random.Random(7)
@@ -84,8 +81,7 @@ def test_concurrent_sales_dated_on_different_days_keep_every_running_total(app, 
 # ---------------------------------------------------------------------------------------------
 
 
-def test_concurrent_transfers_in_both_directions_keep_the_total(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_concurrent_transfers_in_both_directions_keep_the_total(app, acme):
     north, south = warehouse(acme, "North"), warehouse(acme, "South")
     crate = product(acme, {north: 10, south: 10})
 
@@ -114,8 +110,7 @@ def test_concurrent_transfers_in_both_directions_keep_the_total(app, backend, ac
     assert total_moved > 0
 
 
-def test_concurrent_first_movements_into_a_new_level_create_it_once(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_concurrent_first_movements_into_a_new_level_create_it_once(app, acme):
     north, south = warehouse(acme, "North"), warehouse(acme, "South")
     crate = product(acme, {north: 30})
     receive = {"type": "receive", "product_id": crate, "warehouse_id": south, "quantity": 1}
@@ -133,12 +128,11 @@ def test_concurrent_first_movements_into_a_new_level_create_it_once(app, backend
     assert levels == {(crate, north): (30 - moved, 0), (crate, south): (received + moved, 0)}
 
 
-def test_refused_movements_racing_to_create_a_level_do_not_break_the_others(app, backend, acme):
+def test_refused_movements_racing_to_create_a_level_do_not_break_the_others(app, acme):
     """Requests that create a missing level and are then refused (a transfer short at its source, a
     count with a stale expected_on_hand) roll their insert back while others wait on it to insert
     the same level: the waiters then collide with one another, a deadlock on the INSERT that must
     be retried like any other, never answered 500."""
-    skip_on_sqlite(backend)
     north, south = warehouse(acme, "North"), warehouse(acme, "South")
     everything = []
     for round_number in range(6):

@@ -19,7 +19,6 @@ from tests.api.races import (
     mutation,
     product,
     run_together,
-    skip_on_sqlite,
     warehouse,
 )
 
@@ -43,8 +42,7 @@ ALLOWED = {
 }
 
 
-def test_a_storm_of_mixed_operations_keeps_every_invariant(app, backend, acme):
-    skip_on_sqlite(backend)
+def test_a_storm_of_mixed_operations_keeps_every_invariant(app, acme):
     houses = [warehouse(acme, "East"), warehouse(acme, "West")]
     products = [product(acme, {houses[0]: 15, houses[1]: 15}), product(acme, {houses[0]: 15}), product(acme, {houses[1]: 5})]
     kit = created(acme, "/api/bundles", {"name": "Kit", "sku": f"KIT-{uuid.uuid4().hex[:8]}", "price": "9.00",

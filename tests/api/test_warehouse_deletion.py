@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.warehouses.models import Warehouse
-from tests.api.races import answer, run_together, skip_on_sqlite
+from tests.api.races import answer, run_together
 from tests.dbstate import database_state
 from tests.factories import make_product, make_warehouse
 
@@ -126,8 +126,8 @@ def receipt(product_id, warehouse_id):
     return {"type": "receive", "product_id": product_id, "warehouse_id": warehouse_id, "quantity": 3}
 
 
-def test_a_deletion_racing_a_receive_either_wins_or_sees_the_stock(app, backend, acme):
-    skip_on_sqlite(backend)
+@pytest.mark.mysql
+def test_a_deletion_racing_a_receive_either_wins_or_sees_the_stock(app, acme):
     clock = make_product(acme, "RETRO-CLOCK")
     for round_number in range(ROUNDS):
         depot = make_warehouse(acme, f"Depot {round_number}")
@@ -136,8 +136,8 @@ def test_a_deletion_racing_a_receive_either_wins_or_sees_the_stock(app, backend,
         assert stocked == ([] if won else [{"warehouse_id": depot, "on_hand": 3, "reserved": 0, "available": 3, "incoming": 0}])
 
 
-def test_a_deletion_racing_a_new_product_stocked_there_either_wins_or_sees_the_stock(app, backend, acme):
-    skip_on_sqlite(backend)
+@pytest.mark.mysql
+def test_a_deletion_racing_a_new_product_stocked_there_either_wins_or_sees_the_stock(app, acme):
     for round_number in range(ROUNDS):
         depot = make_warehouse(acme, f"Depot {round_number}")
         sku = f"NEW-{round_number}"
@@ -147,8 +147,8 @@ def test_a_deletion_racing_a_new_product_stocked_there_either_wins_or_sees_the_s
         assert len(products) == (not won)
 
 
-def test_a_deletion_racing_a_receive_into_an_existing_empty_level(app, backend, acme):
-    skip_on_sqlite(backend)
+@pytest.mark.mysql
+def test_a_deletion_racing_a_receive_into_an_existing_empty_level(app, acme):
     clock = make_product(acme, "RETRO-CLOCK")
     for round_number in range(ROUNDS):
         depot = make_warehouse(acme, f"Depot {round_number}")
