@@ -17,12 +17,12 @@ from app.common.time import utcnow
 from app.companies.models import Company
 from app.companies.service import get_company
 from app.extensions import db
-from app.inventory.models import InventoryLevel
+from app.inventory.models import DUE_FOR_REORDER, InventoryLevel
 from app.products.models import Product
 from app.purchasing.domain import ReorderTerms, reorder_quantity
 from app.purchasing.models import OPEN, PurchaseOrder, PurchaseOrderLine
 from app.suppliers.models import ProductSupplier, Supplier
-from app.suppliers.service import reorder_supplier_id
+from app.suppliers.service import LEAD_TIME_DAYS, reorder_supplier_id, with_reorder_link
 from app.warehouses.models import Warehouse
 
 
@@ -58,17 +58,11 @@ class Alert:
 
     @property
     def suggested_reorder_quantity(self) -> int:
-        return reorder_quantity(self.current_stock, self.incoming, reorder_terms(
-            self.threshold, self.units_sold, self.days, self.cover_days, self.supplier, self.reorder_up_to))
-
-
-def reorder_terms(threshold: int, units_sold: int, days: int, cover_days: int, supplier: dict | None,
-                  reorder_up_to: int | None) -> ReorderTerms:
-    """The reorder rule's terms of a level, from its reorder supplier's (None: no supplier, no lead time)."""
-    supplier = supplier or {}
-    return ReorderTerms(threshold=threshold, units_sold=units_sold, days=days, cover_days=cover_days,
-                        lead_time_days=supplier.get("lead_time_days") or 0, min_order_qty=supplier.get("min_order_qty") or 1,
-                        order_multiple=supplier.get("order_multiple") or 1, reorder_up_to=reorder_up_to)
+        supplier = self.supplier or {}
+        return reorder_quantity(self.current_stock, self.incoming, ReorderTerms(
+            threshold=self.threshold, units_sold=self.units_sold, days=self.days, cover_days=self.cover_days,
+            lead_time_days=supplier.get("lead_time_days"), min_order_qty=supplier.get("min_order_qty"),
+            order_multiple=supplier.get("order_multiple"), reorder_up_to=self.reorder_up_to))
 
 
 def window_start(days: int, today: dt.date | None = None) -> dt.date:
@@ -112,9 +106,7 @@ def _alerting(company: Company, days: int, warehouse_id=None, product_type_id=No
     if supplier_id is not None:
         where.append(reorder_supplier_id(level.c.product_id) == supplier_id)
     if needs_reorder is not None:
-        # The reorder rule orders something exactly when the position is at or below the threshold.
-        due = level.c.available_stock + level.c.incoming <= level.c.alert_threshold
-        where.append(due if needs_reorder else sa.not_(due))
+        where.append(DUE_FOR_REORDER if needs_reorder else sa.not_(DUE_FOR_REORDER))
     return where
 
 
@@ -167,28 +159,25 @@ def _page(alerting: list, days: int, offset: int, limit: int) -> tuple[list[tupl
     return rows, total
 
 
-def level_facts(start: dt.date) -> sa.Select:
-    """A select of what the alerts and the replenishment show of levels: the level's stock and incoming,
-    its product and warehouse, its units sold from `start` on, and its product's reorder supplier with
-    the terms of their link (all None without one). The caller adds its WHERE."""
+def _level_facts(start: dt.date) -> sa.Select:
+    """A select of what an alert shows of a level: its stock and incoming, its product and warehouse,
+    its units sold from `start` on, and its product's reorder supplier with the terms of their link
+    (all None without one). The caller adds its WHERE."""
     link, level = ProductSupplier, InventoryLevel
-    return (
+    return with_reorder_link(
         sa.select(level.id.label("level_id"), level.product_id, Product.name.label("product_name"), Product.sku,
                   level.warehouse_id, Warehouse.name.label("warehouse_name"), level.on_hand, level.reserved,
                   level.incoming, level.reorder_up_to, sold_since(level.__table__.c, start).label("units_sold"),
                   Supplier.id.label("supplier_id"), Supplier.name.label("supplier_name"), Supplier.contact_email,
-                  sa.func.coalesce(link.lead_time_days, Supplier.lead_time_days).label("lead_time_days"),
-                  link.min_order_qty, link.order_multiple, link.unit_cost)
+                  LEAD_TIME_DAYS.label("lead_time_days"), link.min_order_qty, link.order_multiple)
         .join(Product, Product.id == level.product_id)
-        .join(Warehouse, Warehouse.id == level.warehouse_id)
-        .outerjoin(link, sa.and_(link.product_id == level.product_id,
-                                 link.supplier_id == reorder_supplier_id(level.product_id)))
-        .outerjoin(Supplier, Supplier.id == link.supplier_id)
+        .join(Warehouse, Warehouse.id == level.warehouse_id),
+        level.product_id,
     )
 
 
-def supplier_terms(facts) -> dict | None:
-    """The reorder supplier of a row of level_facts, with the terms of its link."""
+def _supplier_terms(facts) -> dict | None:
+    """The reorder supplier of a row of _level_facts, with the terms of its link."""
     if facts.supplier_id is None:
         return None
     return {"id": facts.supplier_id, "name": facts.supplier_name, "contact_email": facts.contact_email,
@@ -217,7 +206,7 @@ def _alert(facts, threshold: int, days: int, cover_days: int, expected: dict) ->
         product_id=facts.product_id, product_name=facts.product_name, sku=facts.sku, warehouse_id=facts.warehouse_id,
         warehouse_name=facts.warehouse_name, on_hand=facts.on_hand, reserved=facts.reserved, incoming=facts.incoming,
         reorder_up_to=facts.reorder_up_to, threshold=threshold, units_sold=int(facts.units_sold), days=days,
-        cover_days=cover_days, supplier=supplier_terms(facts),
+        cover_days=cover_days, supplier=_supplier_terms(facts),
         next_expected_at=expected.get((facts.product_id, facts.warehouse_id)),
     )
 
@@ -229,7 +218,7 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
     rows, total = _page(_alerting(company, days, **filters), days, (page - 1) * per_page, per_page)
     level_ids = [level_id for level_id, _threshold in rows]
     facts = {row.level_id: row for row in db.session.execute(
-        level_facts(window_start(days)).where(InventoryLevel.id.in_(level_ids)))} if level_ids else {}
+        _level_facts(window_start(days)).where(InventoryLevel.id.in_(level_ids)))} if level_ids else {}
     expected = next_expected(company.id, [(row.product_id, row.warehouse_id) for row in facts.values() if row.incoming])
     alerts = [_alert(facts[level_id], threshold, days, company.reorder_cover_days, expected) for level_id, threshold in rows]
     return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,

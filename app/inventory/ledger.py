@@ -40,7 +40,7 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
     picks this insert as a deadlock victim it rolls back the whole transaction (savepoints too),
     and the error must reach the retry as the deadlock it is. New levels get higher ids than every
     existing one, so locking them after the existing ones keeps the ascending order. The caller
-    tells the alert read model (read_model.levels_created).
+    (movements.locked_levels) tells the alert read model.
     """
     keys = sorted(set(keys))
     rows = [
@@ -48,7 +48,7 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
          "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
         for product_id, warehouse_id in keys
     ]
-    upsert(InventoryLevel.__table__, rows, keep_existing=True)
+    upsert(InventoryLevel.__table__, rows)
     return lock_levels(company_id, keys)
 
 

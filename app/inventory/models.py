@@ -131,6 +131,11 @@ InventoryLevel.__table__.append_constraint(
              "units_sold", "product_id", "warehouse_id")
 )
 
+# Where the reorder rule orders something: the position (available + incoming) is at or below the
+# alert threshold. Such a level is low too, so it is in the index of the low levels.
+DUE_FOR_REORDER = (InventoryLevel.__table__.c.available_stock + InventoryLevel.__table__.c.incoming
+                   <= InventoryLevel.__table__.c.alert_threshold)
+
 
 class StockMovement(db.Model):
     """One row of the ledger. Rows are only ever inserted: Σ quantity_change of a level = on_hand."""

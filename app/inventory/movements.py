@@ -42,22 +42,32 @@ def record_movement(company_id: int, user_id: int | None, movement: dict) -> tup
     return rows, levels
 
 
-def _locked(company_id: int, keys: list[tuple[int, int]], *, create: bool, fields: dict[int, str]):
-    """Lock the levels of these keys, creating missing ones if asked.
+def locked_levels(company_id: int, keys: list[tuple[int, int]], *, create: bool) -> tuple[dict, list[int]]:
+    """Lock the levels of these (product, warehouse) keys in ascending id order, creating missing ones
+    if asked (and telling the alert read model): the levels by key, and the warehouses of missing
+    keys that are not the company's (then nothing is created).
 
     The common case — every level exists — costs one query: a level of the company proves its
-    warehouse is the company's. Only when one is missing are the warehouses checked (→ 422 naming
-    the field in `fields`: warehouse id → field name).
+    warehouse is the company's. Only when one is missing are the warehouses checked, with a share
+    lock when creating, so that a concurrent deletion of the warehouse waits for these levels.
     """
     levels = ledger.lock_levels(company_id, keys)
     missing = [key for key in keys if key not in levels]
-    if missing:
-        unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing}, placing_stock=create)
-        if unknown:
-            raise ValidationFailed(errors={fields[unknown[0]]: [f"warehouse {unknown[0]} does not exist"]})
-        if create:
-            levels.update(ledger.create_levels(company_id, missing))
-            read_model.levels_created(company_id, missing)
+    if not missing:
+        return levels, []
+    unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing}, placing_stock=create)
+    if create and not unknown:
+        levels.update(ledger.create_levels(company_id, missing))
+        read_model.levels_created(company_id, missing)
+    return levels, unknown
+
+
+def _locked(company_id: int, keys: list[tuple[int, int]], *, create: bool, fields: dict[int, str]):
+    """locked_levels for a movement: a warehouse not the company's → 422 naming its field in `fields`
+    (warehouse id → field name)."""
+    levels, unknown = locked_levels(company_id, keys, create=create)
+    if unknown:
+        raise ValidationFailed(errors={fields[unknown[0]]: [f"warehouse {unknown[0]} does not exist"]})
     return levels
 
 

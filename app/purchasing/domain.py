@@ -51,15 +51,17 @@ def _ceil_div(numerator: int, denominator: int) -> int:
 
 class ReorderTerms(NamedTuple):
     """What the rule needs of a level besides its stock: its sales, its supplier's terms, the company's cover.
-    (A named tuple: the replenishment builds one for each of up to thousands of levels.)"""
+    (A named tuple: the replenishment builds one for each of up to thousands of levels.) A term of the
+    supplier's link that is unknown (None: no reorder supplier, or not set) counts as no lead time,
+    no minimum and single units."""
 
     threshold: int
     units_sold: int
     days: int
-    lead_time_days: int = 0
+    lead_time_days: int | None = None
     cover_days: int = 30
-    min_order_qty: int = 1
-    order_multiple: int = 1
+    min_order_qty: int | None = None
+    order_multiple: int | None = None
     reorder_up_to: int | None = None
 
 
@@ -69,7 +71,7 @@ def order_up_to(terms: ReorderTerms) -> int:
         level = terms.reorder_up_to
     else:
         # ⌈d × L⌉ and ⌈d × C⌉ with d = units_sold / days, in integers.
-        lead_time_demand = _ceil_div(terms.units_sold * terms.lead_time_days, terms.days)
+        lead_time_demand = _ceil_div(terms.units_sold * (terms.lead_time_days or 0), terms.days)
         cover_demand = _ceil_div(terms.units_sold * terms.cover_days, terms.days)
         level = max(terms.threshold, lead_time_demand) + cover_demand
     return max(level, terms.threshold + 1)
@@ -80,5 +82,6 @@ def reorder_quantity(available: int, incoming: int, terms: ReorderTerms) -> int:
     position = available + incoming
     if position > terms.threshold:
         return 0
-    quantity = max(order_up_to(terms) - position, terms.min_order_qty)
-    return _ceil_div(quantity, terms.order_multiple) * terms.order_multiple
+    quantity = max(order_up_to(terms) - position, terms.min_order_qty or 1)
+    multiple = terms.order_multiple or 1
+    return _ceil_div(quantity, multiple) * multiple

@@ -1,6 +1,6 @@
 """Receiving a delivery against a purchase order: receive movements in the ledger, all or nothing."""
 
-import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app import metrics
 from app.common.pagination import paginate
@@ -12,7 +12,7 @@ from app.extensions import db
 from app.inventory import ledger
 from app.purchasing import domain
 from app.purchasing.models import PurchaseOrder, Receipt, ReceiptLine
-from app.purchasing.service import get_purchase_order, levels_for, locked_order
+from app.purchasing.service import get_purchase_order, levels_for
 
 
 def receive(company_id: int, user_id: int | None, order_id: int, data: dict) -> dict:
@@ -23,7 +23,7 @@ def receive(company_id: int, user_id: int | None, order_id: int, data: dict) -> 
     the first received, and neither can pass the ordered quantity.
     """
     with use_case():
-        order = locked_order(company_id, order_id)
+        order = get_purchase_order(company_id, order_id, for_update=True)
         if not domain.takes_receipts(order.status):
             raise InvalidTransition(f"Purchase order {order_id} is {order.status}: only an ordered or partially "
                                     "received order takes receipts", {"status": [f"{order.status} takes no receipts"]})
@@ -53,7 +53,7 @@ def receive(company_id: int, user_id: int | None, order_id: int, data: dict) -> 
 def list_receipts(company_id: int, order_id: int, page: int, per_page: int) -> dict:
     get_owned(PurchaseOrder, company_id, order_id)
     statement = scoped(Receipt, company_id).where(Receipt.purchase_order_id == order_id).order_by(Receipt.id)
-    return paginate(statement.options(sa.orm.selectinload(Receipt.lines)), page, per_page)
+    return paginate(statement.options(so.selectinload(Receipt.lines)), page, per_page)
 
 
 def _received_lines(order: PurchaseOrder, items: list[dict]) -> list[tuple]:

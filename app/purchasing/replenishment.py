@@ -8,17 +8,20 @@ import sqlalchemy as sa
 from app.alerts import domain as alert_domain
 from app.alerts.read_model import sold_since
 from app.alerts.service import LOW_LEVELS, window_start
+from app.common.fields import MAX_QUANTITY
 from app.common.transaction import use_case
 from app.companies.service import get_company
+from app.errors import InUse
 from app.extensions import db
-from app.inventory.models import InventoryLevel
+from app.inventory.models import DUE_FOR_REORDER, InventoryLevel
 from app.products.models import Product
 from app.purchasing.domain import ReorderTerms, reorder_quantity
-from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from app.purchasing.service import get_purchase_order
+from app.purchasing.models import PurchaseOrder
+from app.purchasing.service import list_by_id, write_lines
 from app.suppliers.models import ProductSupplier, Supplier
-from app.suppliers.service import reorder_supplier_id
+from app.suppliers.service import LEAD_TIME_DAYS, with_reorder_link
 from app.warehouses.models import Warehouse
+from app.warehouses.service import missing_warehouses
 
 
 def suggestions(caller_company_id: int, company_id: int, days: int | None = None, warehouse_id=None,
@@ -40,7 +43,7 @@ def suggestions(caller_company_id: int, company_id: int, days: int | None = None
         units_sold, lead_time = int(units_sold), lead_time or 0
         quantity = reorder_quantity(available, incoming, ReorderTerms(
             threshold=threshold, units_sold=units_sold, days=days, cover_days=cover, lead_time_days=lead_time,
-            min_order_qty=minimum or 1, order_multiple=multiple or 1, reorder_up_to=up_to))
+            min_order_qty=minimum, order_multiple=multiple, reorder_up_to=up_to))
         line_total = None if unit_cost is None else unit_cost * quantity
         group = groups.get(supplier)
         if group is None:
@@ -63,29 +66,43 @@ def suggestions(caller_company_id: int, company_id: int, days: int | None = None
 def create_drafts(caller_company_id: int, company_id: int, user_id: int | None, supplier_id=None,
                   warehouse_id=None) -> dict:
     """One draft purchase order per (supplier, warehouse) of the current suggestions, all in one
-    transaction; lines without a supplier or a unit cost are skipped and listed."""
+    transaction; lines without a supplier or a unit cost, or with a quantity over what one line may
+    hold, are skipped and listed."""
     with use_case():
         plan = suggestions(caller_company_id, company_id, warehouse_id=warehouse_id, supplier_id=supplier_id)
-        orders: dict[tuple[int, int], list[dict]] = {}
+        orders: dict[tuple[int, int], list[tuple[int, int, Decimal]]] = {}
         skipped = []
         for group in plan["suppliers"]:
             for line in group["lines"]:
-                reason = "no_supplier" if group["supplier"] is None else "no_unit_cost" if line["unit_cost"] is None else None
+                reason = _skip_reason(group["supplier"], line)
                 if reason:
                     skipped.append({"product_id": line["product_id"], "warehouse_id": line["warehouse_id"], "reason": reason})
                 else:
-                    orders.setdefault((group["supplier"]["id"], line["warehouse_id"]), []).append(line)
+                    orders.setdefault((group["supplier"]["id"], line["warehouse_id"]), []).append(
+                        (line["product_id"], line["quantity"], line["unit_cost"]))
+        # The share lock keeps a concurrent deletion of these warehouses waiting until the drafts exist.
+        deleted = missing_warehouses(company_id, {warehouse for _, warehouse in orders}, placing_stock=True)
+        if deleted:
+            raise InUse(f"Warehouse {deleted[0]} was deleted", {"warehouse_id": ["deleted"]})
         created = []
         for (supplier, warehouse), lines in sorted(orders.items()):
             order = PurchaseOrder(company_id=company_id, supplier_id=supplier, warehouse_id=warehouse, status="draft",
                                   reference="replenishment", user_id=user_id)
             db.session.add(order)
             db.session.flush()
-            db.session.add_all(PurchaseOrderLine(purchase_order_id=order.id, company_id=company_id,
-                                                 product_id=line["product_id"], quantity=line["quantity"],
-                                                 unit_cost=line["unit_cost"], received_quantity=0) for line in lines)
+            write_lines(order, lines)
             created.append(order.id)
-    return {"purchase_orders": [get_purchase_order(company_id, order_id) for order_id in created], "skipped": skipped}
+    return {"purchase_orders": list_by_id(company_id, created), "skipped": skipped}
+
+
+def _skip_reason(supplier: dict | None, line: dict) -> str | None:
+    if supplier is None:
+        return "no_supplier"
+    if line["unit_cost"] is None:
+        return "no_unit_cost"
+    if line["quantity"] > MAX_QUANTITY:
+        return "quantity_too_large"
+    return None
 
 
 def _due(company_id: int, days: int, warehouse_id=None, supplier_id=None) -> list[tuple]:
@@ -96,21 +113,21 @@ def _due(company_id: int, days: int, warehouse_id=None, supplier_id=None) -> lis
     the low levels holds them all."""
     level, link = InventoryLevel.__table__.c, ProductSupplier
     due = (
-        sa.select(level.product_id, Product.sku, Product.name, level.warehouse_id, level.available_stock, level.incoming,
-                  level.alert_threshold, level.reorder_up_to, sold_since(level, window_start(days)), link.supplier_id,
-                  sa.func.coalesce(link.lead_time_days, Supplier.lead_time_days), link.min_order_qty,
-                  link.order_multiple, link.unit_cost)
-        .select_from(InventoryLevel.__table__)
-        .join(Product, Product.id == level.product_id)
-        .outerjoin(link, sa.and_(link.product_id == level.product_id, link.supplier_id == reorder_supplier_id(level.product_id)))
-        .outerjoin(Supplier, Supplier.id == link.supplier_id)
-        .where(level.company_id == company_id, level.is_low == sa.true(),
-               level.available_stock + level.incoming <= level.alert_threshold)
+        with_reorder_link(
+            sa.select(level.product_id, Product.sku, Product.name, level.warehouse_id, level.available_stock,
+                      level.incoming, level.alert_threshold, level.reorder_up_to,
+                      sold_since(level, window_start(days)), link.supplier_id, LEAD_TIME_DAYS, link.min_order_qty,
+                      link.order_multiple, link.unit_cost)
+            .select_from(InventoryLevel.__table__)
+            .join(Product, Product.id == level.product_id),
+            level.product_id,
+        )
+        .where(level.company_id == company_id, level.is_low == sa.true(), DUE_FOR_REORDER)
         .order_by(level.product_id, level.warehouse_id)
         .with_hint(InventoryLevel.__table__, LOW_LEVELS, "mysql")
     )
     if warehouse_id is not None:
         due = due.where(level.warehouse_id == warehouse_id)
     if supplier_id is not None:
-        due = due.where(reorder_supplier_id(level.product_id) == supplier_id)
+        due = due.where(link.supplier_id == supplier_id)
     return db.session.execute(due).all()

@@ -42,7 +42,8 @@ class PurchaseOrders(MethodView):
     def get(self, args):
         """List purchase orders, by id
 
-        `overdue=true`: ordered or partially received with `expected_at` in the past.
+        `overdue=true`: ordered or partially received with `expected_at` in the past; `overdue=false`:
+        every other order, those expected at no known date included.
         """
         return service.list_purchase_orders(current_company_id(), **args)
 
@@ -148,7 +149,7 @@ class Replenishment(MethodView):
     @replenishment_blp.arguments(ReplenishmentArgs, location="query")
     @replenishment_blp.response(200, ReplenishmentSchema)
     @replenishment_blp.alt_response(404, schema=ErrorSchema, description="Not your company")
-    @replenishment_blp.doc(description="""\\
+    @replenishment_blp.doc(description="""\
 Every level of the company whose position (available + incoming) is at or below its threshold,
 whether it sold recently or not, grouped by reorder supplier (the primary supplier, else the
 linked supplier with the lowest id), by supplier id; levels without a supplier come last under
@@ -172,11 +173,14 @@ class ReplenishmentDrafts(MethodView):
     @replenishment_blp.arguments(DraftsRequestSchema)
     @replenishment_blp.response(201, DraftsSchema)
     @replenishment_blp.alt_response(404, schema=ErrorSchema, description="Not your company")
+    @replenishment_blp.alt_response(409, schema=ErrorSchema, description="in_use: a warehouse was deleted meanwhile")
     def post(self, data, company_id):
         """Draft purchase orders from the current suggestions
 
         One draft per (supplier, warehouse), all in one transaction; lines without a supplier or
         without a unit cost on the supplier link are skipped and listed in `skipped` with the
-        reason (`no_supplier`, `no_unit_cost`). Nothing to order → 201 with no purchase orders.
+        reason (`no_supplier`, `no_unit_cost`; `quantity_too_large` when the rule's quantity is
+        over the 1,000,000,000 one line may hold). Nothing to order → 201 with no purchase orders.
+        A warehouse deleted while the drafts are made → 409 `in_use`, nothing drafted.
         """
         return replenishment.create_drafts(current_company_id(), company_id, current_user().id, **data)

@@ -81,7 +81,8 @@ class PurchaseOrderListArgs(PageArgs):
     supplier_id = QueryId()
     warehouse_id = QueryId()
     product_id = QueryId(metadata={"description": "Orders with a line of this product"})
-    overdue = fields.Boolean(metadata={"description": "true: ordered or partially received with expected_at in the past"})
+    overdue = fields.Boolean(metadata={"description": "true: ordered or partially received with expected_at in the "
+                                                      "past; false: every other order (no expected_at included)"})
 
 
 class ReceivedLineSchema(Schema):
@@ -169,7 +170,7 @@ class DraftsRequestSchema(Schema):
 class SkippedSchema(Schema):
     product_id = fields.Integer()
     warehouse_id = fields.Integer()
-    reason = fields.String(metadata={"enum": ["no_supplier", "no_unit_cost"]})
+    reason = fields.String(metadata={"enum": ["no_supplier", "no_unit_cost", "quantity_too_large"]})
 
 
 class DraftsSchema(Schema):

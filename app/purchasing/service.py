@@ -10,7 +10,6 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.alerts import read_model
 from app.common.pagination import paginate
 from app.common.fields import MAX_QUANTITY
 from app.common.tenancy import scoped
@@ -18,13 +17,13 @@ from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.errors import BundleHasNoStock, InUse, InvalidTransition, NotFound, ValidationFailed
 from app.extensions import db
-from app.inventory import ledger
+from app.inventory.movements import locked_levels
 from app.inventory.models import InventoryLevel
 from app.products.models import Product
 from app.purchasing import domain
 from app.purchasing.models import OPEN, PurchaseOrder, PurchaseOrderLine
 from app.suppliers.models import ProductSupplier, Supplier
-from app.suppliers.service import supplier_for_body
+from app.suppliers.service import LEAD_TIME_DAYS, supplier_for_body
 from app.warehouses.service import missing_warehouses
 
 
@@ -41,21 +40,21 @@ def create_purchase_order(company_id: int, user_id: int | None, data: dict) -> P
                               expected_at=data.get("expected_at"), user_id=user_id)
         db.session.add(order)
         db.session.flush()
-        _write_lines(order, lines)
+        write_lines(order, lines)
     return get_purchase_order(company_id, order.id)
 
 
 def update_purchase_order(company_id: int, order_id: int, changes: dict) -> PurchaseOrder:
     """Edit a draft: its lines (the whole list), reference, notes, expected date."""
     with use_case():
-        order = locked_order(company_id, order_id)
+        order = get_purchase_order(company_id, order_id, for_update=True)
         if order.status != "draft":
             raise InvalidTransition(f"Purchase order {order_id} is {order.status}: only a draft can be edited",
                                     {"status": ["only a draft can be edited"]})
         if "lines" in changes:
             lines = ordered_lines(company_id, order.supplier_id, changes.pop("lines"))
             db.session.execute(sa.delete(PurchaseOrderLine).where(PurchaseOrderLine.purchase_order_id == order.id))
-            _write_lines(order, lines)
+            write_lines(order, lines)
         for field, value in changes.items():
             setattr(order, field, value)
         order.updated_at = utcnow()
@@ -70,7 +69,7 @@ def change_status(company_id: int, order_id: int, status: str) -> PurchaseOrder:
     second sees what the first did.
     """
     with use_case():
-        order = locked_order(company_id, order_id)
+        order = get_purchase_order(company_id, order_id, for_update=True)
         if not domain.can_become(order.status, status):
             raise InvalidTransition(f"Purchase order {order_id} is {order.status}: it cannot become {status}",
                                     {"status": [f"a {order.status} purchase order cannot become {status}"]})
@@ -82,7 +81,7 @@ def change_status(company_id: int, order_id: int, status: str) -> PurchaseOrder:
                 levels[line.product_id].expect(line.quantity)
             order.ordered_at = now
             if order.expected_at is None:
-                lead_time = _longest_lead_time(company_id, order)
+                lead_time = _longest_lead_time(order)
                 order.expected_at = None if lead_time is None else now + dt.timedelta(days=lead_time)
         elif order.status in OPEN:  # closed or cancelled: what has not come will not come
             waiting = [line for line in order.lines if line.remaining]
@@ -93,11 +92,18 @@ def change_status(company_id: int, order_id: int, status: str) -> PurchaseOrder:
     return get_purchase_order(company_id, order_id)
 
 
-def get_purchase_order(company_id: int, order_id: int) -> PurchaseOrder:
-    order = db.session.scalar(_orders(company_id).where(PurchaseOrder.id == order_id))
+def get_purchase_order(company_id: int, order_id: int, *, for_update: bool = False) -> PurchaseOrder:
+    """The company's order with its lines; another company's → 404. `for_update` locks its row until
+    the use case ends."""
+    statement = _orders(company_id).where(PurchaseOrder.id == order_id)
+    order = db.session.scalar(statement.with_for_update() if for_update else statement)
     if order is None:
         raise NotFound(f"Purchase order {order_id} does not exist")
     return order
+
+
+def list_by_id(company_id: int, order_ids: list[int]) -> list[PurchaseOrder]:
+    return list(db.session.scalars(_orders(company_id).where(PurchaseOrder.id.in_(order_ids)).order_by(PurchaseOrder.id)))
 
 
 def list_purchase_orders(company_id: int, page: int, per_page: int, status=None, supplier_id=None, warehouse_id=None,
@@ -112,7 +118,10 @@ def list_purchase_orders(company_id: int, page: int, per_page: int, status=None,
             sa.select(PurchaseOrderLine.purchase_order_id)
             .where(PurchaseOrderLine.company_id == company_id, PurchaseOrderLine.product_id == product_id)))
     if overdue is not None:
-        late = sa.and_(PurchaseOrder.status.in_(OPEN), PurchaseOrder.expected_at < utcnow())
+        # An order expected at no known date (NULL) is never late: `expected_at < now` alone would be
+        # unknown for it, and its negation too.
+        late = sa.and_(PurchaseOrder.status.in_(OPEN), PurchaseOrder.expected_at.is_not(None),
+                       PurchaseOrder.expected_at < utcnow())
         statement = statement.where(late if overdue else sa.not_(late))
     return paginate(statement, page, per_page)
 
@@ -171,17 +180,14 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
 def levels_for(company_id: int, warehouse_id: int, product_ids: list[int]) -> dict[int, InventoryLevel]:
     """Lock the levels of these products in the warehouse, in id order, creating missing ones; by product id."""
     keys = [(product_id, warehouse_id) for product_id in sorted(set(product_ids))]
-    levels = ledger.lock_levels(company_id, keys)
-    missing = [key for key in keys if key not in levels]
-    if missing:
-        if missing_warehouses(company_id, [warehouse_id], placing_stock=True):
-            raise InUse(f"Warehouse {warehouse_id} was deleted", {"warehouse_id": ["deleted"]})
-        levels.update(ledger.create_levels(company_id, missing))
-        read_model.levels_created(company_id, missing)
+    levels, deleted = locked_levels(company_id, keys, create=True)
+    if deleted:
+        raise InUse(f"Warehouse {warehouse_id} was deleted", {"warehouse_id": ["deleted"]})
     return {product_id: level for (product_id, _), level in levels.items()}
 
 
-def _write_lines(order: PurchaseOrder, lines: list[tuple[int, int, object]]) -> None:
+def write_lines(order: PurchaseOrder, lines: list[tuple[int, int, object]]) -> None:
+    """Add these (product id, quantity, unit cost) lines to the order."""
     db.session.add_all(
         PurchaseOrderLine(purchase_order_id=order.id, company_id=order.company_id, product_id=product_id,
                           quantity=quantity, unit_cost=unit_cost, received_quantity=0)
@@ -189,17 +195,6 @@ def _write_lines(order: PurchaseOrder, lines: list[tuple[int, int, object]]) -> 
     )
     db.session.flush()
     db.session.expire(order, ["lines"])
-
-
-def locked_order(company_id: int, order_id: int) -> PurchaseOrder:
-    """The company's order, its row locked until the use case ends; another company's → 404."""
-    order = db.session.scalar(
-        scoped(PurchaseOrder, company_id).where(PurchaseOrder.id == order_id).with_for_update()
-        .options(so.selectinload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.product))
-        .execution_options(populate_existing=True))
-    if order is None:
-        raise NotFound(f"Purchase order {order_id} does not exist")
-    return order
 
 
 def _check_still_orderable(order: PurchaseOrder) -> None:
@@ -211,17 +206,15 @@ def _check_still_orderable(order: PurchaseOrder) -> None:
                     {f"lines.{index}.product_id": ["archived"] for index in archived})
 
 
-def _longest_lead_time(company_id: int, order: PurchaseOrder) -> int | None:
+def _longest_lead_time(order: PurchaseOrder) -> int | None:
     """The longest lead time among the order's lines: each line's link to the supplier, else the supplier's."""
-    product_ids = [line.product_id for line in order.lines]
-    by_link = dict(db.session.execute(
-        sa.select(ProductSupplier.product_id, ProductSupplier.lead_time_days)
-        .where(ProductSupplier.company_id == company_id, ProductSupplier.supplier_id == order.supplier_id,
-               ProductSupplier.product_id.in_(product_ids))).all())
-    default = db.session.scalar(sa.select(Supplier.lead_time_days).where(Supplier.id == order.supplier_id))
-    known = [days for days in (by_link.get(p) if by_link.get(p) is not None else default for p in product_ids)
-             if days is not None]
-    return max(known, default=None)
+    line, link = PurchaseOrderLine, ProductSupplier
+    return db.session.scalar(
+        sa.select(sa.func.max(LEAD_TIME_DAYS))
+        .select_from(line)
+        .join(Supplier, Supplier.id == order.supplier_id)
+        .outerjoin(link, sa.and_(link.product_id == line.product_id, link.supplier_id == Supplier.id))
+        .where(line.purchase_order_id == order.id))
 
 
 def _orders(company_id: int) -> sa.Select:

@@ -80,6 +80,21 @@ def reorder_supplier_id(product_id):
     )
 
 
+def with_reorder_link(statement: sa.Select, product_id) -> sa.Select:
+    """The statement outer-joined to the product's reorder supplier (Supplier) and their link
+    (ProductSupplier): both None for a product without a supplier."""
+    return (
+        statement
+        .outerjoin(ProductSupplier, sa.and_(ProductSupplier.product_id == product_id,
+                                            ProductSupplier.supplier_id == reorder_supplier_id(product_id)))
+        .outerjoin(Supplier, Supplier.id == ProductSupplier.supplier_id)
+    )
+
+
+# A lead time in days: the link's, else the supplier's (None when neither is set).
+LEAD_TIME_DAYS = sa.func.coalesce(ProductSupplier.lead_time_days, Supplier.lead_time_days)
+
+
 def supplier_for_body(company_id: int, supplier_id: int) -> Supplier:
     """A supplier named in a request body: unknown → 422 on the field (a path id would be 404)."""
     supplier = db.session.scalar(scoped(Supplier, company_id).where(Supplier.id == supplier_id))

@@ -274,6 +274,17 @@ def test_purchase_orders_are_listed_by_id_with_filters(acme, buying):
     assert ids(overdue="false") == [second["id"], third["id"]]
 
 
+def test_an_order_expected_at_no_known_date_is_not_overdue(acme, buying):
+    no_lead_time = make_supplier(acme, "Lumen")
+    order = placed(acme, no_lead_time, buying["main"], (buying["lamp"], 3, "2.00"))
+    assert order["expected_at"] is None
+
+    def ids(overdue):
+        return [o["id"] for o in acme.get("/api/purchase-orders", query_string={"overdue": overdue}).json["items"]]
+
+    assert (ids("true"), ids("false")) == ([], [order["id"]])
+
+
 def test_another_companys_purchase_order_is_not_found_everywhere(acme, globex, buying):
     order = drafted(acme, buying["tick"], buying["main"], (buying["clock"], 1))
     path = f"/api/purchase-orders/{order['id']}"

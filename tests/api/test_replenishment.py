@@ -155,6 +155,20 @@ def test_one_call_drafts_one_purchase_order_per_supplier_and_warehouse(acme, mai
     assert quantities(acme)[a] == 10
 
 
+def test_a_quantity_over_what_one_line_may_hold_is_skipped_not_drafted(acme, main):
+    """A billion sold in the window with 30 days of cover: up to 5 + 1,000,000,000, past MAX_QUANTITY."""
+    alpha = make_supplier(acme, "Alpha")
+    flood = make_product(acme, "FLOOD", {main: 1_000_000_000}, low_stock_threshold=5)
+    link_supplier(acme, flood, alpha, unit_cost="0.01")
+    sell(acme, flood, main, 1_000_000_000)
+    assert quantities(acme) == {flood: 1_000_000_005}
+
+    response = acme.post(f"/api/companies/{acme.company_id}/replenishment/purchase-orders", json={})
+    assert response.status_code == 201, response.json
+    assert response.json == {"purchase_orders": [], "skipped": [
+        {"product_id": flood, "warehouse_id": main, "reason": "quantity_too_large"}]}
+
+
 def test_drafts_can_be_asked_for_one_supplier_or_warehouse(acme, main, backroom):
     first = make_supplier(acme, "Alpha")
     a = make_product(acme, "A-PART", {main: 1, backroom: 1})

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.warehouses.models import Warehouse
 from tests.api.races import answer, run_together
 from tests.dbstate import database_state
-from tests.factories import make_product, make_warehouse
+from tests.factories import link_supplier, make_product, make_supplier, make_warehouse
 
 
 def move(account, kind, product_id, warehouse_id, quantity, **extra):
@@ -157,3 +157,31 @@ def test_a_deletion_racing_a_receive_into_an_existing_empty_level(app, acme):
         won = race_deletion(app, acme, depot, "/api/inventory/movements", receipt(clock, depot))
         on_hand = [line["on_hand"] for line in acme.get(f"/api/products/{clock}").json["inventory"] if line["warehouse_id"] == depot]
         assert on_hand == ([] if won else [3])
+
+
+@pytest.mark.mysql
+def test_a_deletion_racing_drafts_from_the_replenishment_never_leaves_a_draft_for_a_deleted_warehouse(app, acme):
+    """Each round an empty level of the depot is due for reorder; the depot's deletion races the call
+    that drafts purchase orders for it. Either the deletion waits and sees the draft (409), or the
+    drafting sees the deletion (409 in_use, or nothing left to order) — never both done."""
+    alpha = make_supplier(acme, "Alpha")
+    clock = make_product(acme, "RETRO-CLOCK", low_stock_threshold=5)
+    link_supplier(acme, clock, alpha, unit_cost="4.50")
+    for round_number in range(ROUNDS):
+        depot = make_warehouse(acme, f"Depot {round_number}")
+        assert move(acme, "receive", clock, depot, 1).status_code == 201
+        assert move(acme, "sale", clock, depot, 1).status_code == 201
+        deletion, drafting = run_together(app, [
+            lambda client: answer(client.delete(f"/api/warehouses/{depot}", headers=acme.headers)),
+            lambda client: answer(client.post(f"/api/companies/{acme.company_id}/replenishment/purchase-orders",
+                                              headers=acme.headers, json={"warehouse_id": depot})),
+        ])
+        drafts = drafting["body"].get("purchase_orders", []) if drafting["status"] == 201 else []
+        outcome = (deletion["status"], drafting["status"], len(drafts))
+        assert outcome in {(204, 201, 0), (204, 409, 0), (409, 201, 1)}, (deletion, drafting)
+        assert deleted(app, depot) == (deletion["status"] == 204)
+        if drafting["status"] == 409:
+            assert drafting["error"] == "in_use"
+        # Leave nothing open for the next round's warehouse.
+        for order in drafts:
+            assert acme.patch(f"/api/purchase-orders/{order['id']}/status", json={"status": "cancelled"}).status_code == 200
