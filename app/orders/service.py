@@ -18,7 +18,7 @@ from app.extensions import db
 from app.inventory import domain as stock
 from app.inventory import ledger
 from app.orders.models import Order, OrderLine, OrderReservation
-from app.products.service import movable_product
+from app.products.service import movable_products
 from app.warehouses.service import missing_warehouses
 
 
@@ -31,7 +31,7 @@ def create_order(company_id: int, user_id: int | None, warehouse_id: int, items:
     with use_case():
         if missing_warehouses(company_id, [warehouse_id]):
             raise ValidationFailed(errors={"warehouse_id": [f"warehouse {warehouse_id} does not exist"]})
-        products = {pid: movable_product(company_id, pid, field="items") for pid in sorted(quantities)}
+        products = movable_products(company_id, quantities, field="items")
         bundle_ids = [product_id for product_id, product in products.items() if product.is_bundle]
         graph = load_graph(company_id) if bundle_ids else {}
         check_sellable(company_id, graph, bundle_ids, field="items")
@@ -50,15 +50,17 @@ def create_order(company_id: int, user_id: int | None, warehouse_id: int, items:
         )
         db.session.add(order)
         db.session.flush()
-        db.session.add_all(
-            OrderLine(order_id=order.id, company_id=company_id, product_id=p, quantity=q, unit_price=products[p].price)
+        # One INSERT each for the lines and the reservations, however many (get_order reads them back).
+        db.session.execute(sa.insert(OrderLine), [
+            {"order_id": order.id, "company_id": company_id, "product_id": p, "quantity": q,
+             "unit_price": products[p].price}
             for p, q in quantities.items()
-        )
-        db.session.add_all(
-            OrderReservation(order_id=order.id, company_id=company_id, product_id=stocked, warehouse_id=warehouse_id,
-                             quantity=units, bundle_id=bundle_id)
+        ])
+        db.session.execute(sa.insert(OrderReservation), [
+            {"order_id": order.id, "company_id": company_id, "product_id": stocked, "warehouse_id": warehouse_id,
+             "quantity": units, "bundle_id": bundle_id}
             for (stocked, bundle_id), units in sorted(holds.items(), key=lambda item: (item[0][0], item[0][1] or 0))
-        )
+        ])
         metrics.count_on_commit(metrics.ORDERS, "created")
     return get_order(company_id, order.id)
 

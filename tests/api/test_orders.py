@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.inventory.models import StockMovement
 from app.orders.models import Order, OrderLine, OrderReservation
+from tests.dbstate import counting_statements
 from tests.factories import lines, make_product, make_warehouse
 
 pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
@@ -322,3 +323,16 @@ def test_orders_need_a_token(client, kit_shop):
     response = client.post("/api/orders", json={"warehouse_id": kit_shop["main"], "items": lines((kit_shop["clock"], 1))})
     assert_refused(response, 401, "unauthorized")
     assert_refused(client.get("/api/orders"), 401, "unauthorized")
+
+
+def statements_to_order(app, acme, main, count: int) -> int:
+    products = [make_product(acme, f"LINE-{count}-{n}", {main: 5}) for n in range(count)]
+    with counting_statements(app) as statements:
+        placed(acme, main, *((product, 2) for product in products))
+    return len(statements)
+
+
+def test_an_order_of_fifty_lines_takes_as_many_statements_as_one_of_five(app, acme, main):
+    """The lines' products are read in one query, their levels locked and reserved in one go."""
+    five, fifty = (statements_to_order(app, acme, main, count) for count in (5, 50))
+    assert fifty == five
