@@ -38,6 +38,7 @@ auth_limit = limiter.limit(_auth_limit, key_func=get_remote_address)
 @auth_blp.route("/register")
 class Register(MethodView):
     @auth_limit
+    @retry_on_deadlock
     @auth_blp.arguments(RegisterSchema)
     @auth_blp.response(201, RegisteredSchema)
     @auth_blp.alt_response(409, schema=ErrorSchema, description="email_taken")
@@ -52,6 +53,7 @@ class Register(MethodView):
 @auth_blp.route("/token")
 class Token(MethodView):
     @auth_limit
+    @retry_on_deadlock
     @auth_blp.arguments(LoginSchema)
     @auth_blp.response(200, TokenSchema)
     @auth_blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from app.common.transaction import retry_on_deadlock
+
 APP = Path(__file__).resolve().parents[2] / "app"
 SLICES = {"alerts", "auth", "bundles", "companies", "idempotency", "inventory", "orders", "products", "suppliers",
           "warehouses"}
@@ -43,3 +45,37 @@ def test_the_ledger_imports_no_use_case_module():
 def test_orders_use_the_stock_rules_and_the_ledger_of_the_inventory_slice_only():
     inventory = {module for module in imported_modules(APP / "orders" / "service.py") if module.startswith("app.inventory")}
     assert inventory <= {"app.inventory", "app.inventory.domain", "app.inventory.ledger"}
+
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def write_views() -> dict[str, object]:
+    """'METHOD /rule' → the view function of every write the app routes (a MethodView's method)."""
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    views = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        for method in sorted(rule.methods & WRITES):
+            views[f"{method} {rule.rule}"] = getattr(view.view_class, method.lower()) if hasattr(view, "view_class") else view
+    return views
+
+
+def wrapped_chain(func):
+    """The function and each one it wraps, following functools.wraps's __wrapped__."""
+    while func is not None:
+        yield func
+        func = getattr(func, "__wrapped__", None)
+
+
+def test_every_write_view_retries_deadlock_victims():
+    """@retry_on_deadlock is on every POST, PUT, PATCH and DELETE view, at any depth of its decorators."""
+    retrying = retry_on_deadlock(lambda: None).__code__  # the code of the wrapper it puts on every view
+    views = write_views()
+    assert "POST /api/orders" in views
+    unprotected = [name for name, func in views.items()
+                   if not any(getattr(f, "__code__", None) is retrying for f in wrapped_chain(func))]
+    assert unprotected == []
