@@ -9,6 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.common.bearer import bearer_token
 from app.common.digests import sha256_hex
 from app.common.schemas import ErrorSchema
 
@@ -33,10 +34,10 @@ class StockFlowApi(Api):
 
 def rate_limit_key() -> str:
     """Limit API calls per token, falling back to the client address."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer ") and len(header) > 7:
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is not None:
         # Only a digest of the token reaches the limiter's storage.
-        return "token:" + sha256_hex(header[7:].strip())
+        return "token:" + sha256_hex(token)
     return "addr:" + (get_remote_address() or "unknown")
 
 

@@ -9,7 +9,8 @@ from flask import current_app, g
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ApiToken, Role, User
-from app.auth.tokens import token_digest
+from app.common.bearer import bearer_token
+from app.common.digests import sha256_hex
 from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.errors import Forbidden, Unauthorized
@@ -21,11 +22,10 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 def authenticate(authorization: str | None) -> tuple[User, ApiToken]:
     """The user and token behind an `Authorization: Bearer …` header, or Unauthorized."""
-    scheme, _, token = (authorization or "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 512:
+    token = bearer_token(authorization)
+    if token is None:
         raise Unauthorized()
-    digest = token_digest(token)
+    digest = sha256_hex(token)
     api_token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == digest).options(sa.orm.joinedload(ApiToken.user))
     )

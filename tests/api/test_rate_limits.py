@@ -51,3 +51,14 @@ def test_api_calls_are_limited_per_token(limited_app):
 def test_health_probes_are_not_rate_limited(limited_app):
     client = limited_app.test_client()
     assert {client.get("/health").status_code for _ in range(10)} == {200}
+
+
+def test_api_calls_are_limited_per_token_whatever_the_case_of_its_scheme(limited_app):
+    """The limiter reads the header as authentication does: `bearer` is `Bearer`."""
+    client = limited_app.test_client()
+    token = _register(client, "10.0.2.1").json["token"]
+    schemes = ["bearer", "BEARER", "Bearer", "bEaReR", "bearer", "Bearer"]
+    statuses = [client.get("/api/auth/me", headers={"Authorization": f"{scheme} {token}"},
+                           environ_base={"REMOTE_ADDR": f"10.0.2.{n}"}).status_code
+                for n, scheme in enumerate(schemes, start=10)]
+    assert statuses == [200] * 5 + [429]
