@@ -168,10 +168,9 @@ def register_commands(app: Flask) -> None:
                     sa.select(InventoryLevel.id).where(InventoryLevel.id > after).order_by(InventoryLevel.id).limit(1000)
                     .with_for_update()  # in id order, as every stock change locks levels
                 ).all()
-                if level_ids:
-                    read_model.recount_sales(level_ids)
-            if not level_ids:
-                break
+                if not level_ids:
+                    break  # leaving the block commits, as at the end of every batch
+                read_model.recount_sales(level_ids)
             after, levels = level_ids[-1], levels + len(level_ids)
         click.echo(f"Recomputed the sales totals of {levels} levels.")
 

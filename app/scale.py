@@ -105,7 +105,7 @@ def add_open_purchase_orders(company_id: int, share: float, seed: int = 42) -> i
     rng, now = random.Random(seed + 1), utcnow()
     level = InventoryLevel
     rows = db.session.execute(
-        sa.select(level.id, level.product_id, level.warehouse_id, reorder_supplier_id(level.product_id),
+        sa.select(level.id, level.product_id, level.warehouse_id, ProductSupplier.supplier_id,
                   sa.func.coalesce(ProductSupplier.lead_time_days, Supplier.lead_time_days), ProductSupplier.unit_cost)
         .join(ProductSupplier, sa.and_(ProductSupplier.product_id == level.product_id,
                                        ProductSupplier.supplier_id == reorder_supplier_id(level.product_id)))
@@ -115,8 +115,8 @@ def add_open_purchase_orders(company_id: int, share: float, seed: int = 42) -> i
     groups: dict[tuple[int, int], list] = {}
     for row in chosen:
         groups.setdefault((row[3], row[2]), []).append(row)
-    orders, lines, incoming = [], [], []
-    for (supplier_id, warehouse_id), members in sorted(groups.items()):
+    orders, lines = [], []
+    for (supplier_id, warehouse_id), members in groups.items():  # in key order, as `chosen` is sorted
         for start in range(0, len(members), 50):
             batch = members[start:start + 50]
             lead = max((row[4] or 0) for row in batch)

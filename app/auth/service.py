@@ -4,12 +4,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, Role, User
 from app.auth.security import hash_password, password_matches
-from app.auth.tokens import new_token, token_digest
-from app.common.integrity import violates
+from app.auth.tokens import new_token
+from app.common.digests import sha256_hex
+from app.common.integrity import flush_or_taken
 from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
@@ -23,7 +23,7 @@ def _issue_token(user: User, name: str | None = None) -> tuple[str, ApiToken]:
     token = new_token()
     api_token = ApiToken(
         user=user,
-        token_hash=token_digest(token),
+        token_hash=sha256_hex(token),
         name=name,
         expires_at=utcnow() + dt.timedelta(days=current_app.config["TOKEN_TTL_DAYS"]),
     )
@@ -32,14 +32,8 @@ def _issue_token(user: User, name: str | None = None) -> tuple[str, ApiToken]:
 
 
 def _flush_or_email_taken(email: str) -> None:
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
-        # The unique constraint on users.email decides, also between concurrent requests.
-        if violates(error, "email"):
-            raise EmailTaken(f"Email '{email}' is already registered", {"email": ["already registered"]}) from None
-        raise
+    # The unique constraint on users.email decides, also between concurrent requests.
+    flush_or_taken("email", EmailTaken(f"Email '{email}' is already registered", {"email": ["already registered"]}))
 
 
 def register(company_name: str, email: str, password: str, name: str | None = None):

@@ -96,10 +96,10 @@ def attach_availability(company_id: int, products: list[Product]) -> None:
     if not bundles:
         return
     graph = load_graph(company_id)
-    parts = domain.parts(graph, [bundle.id for bundle in bundles])
-    archived = frozenset(archived_among(company_id, parts))
+    bundle_ids = [bundle.id for bundle in bundles]
+    archived = frozenset(archived_among(company_id, domain.parts(graph, bundle_ids)))
     stock: dict[int, dict[int, int]] = {}
-    stocked = {product_id for product_id in parts - archived if product_id not in graph}
+    stocked = domain.stocked_components(graph, bundle_ids) - archived
     if stocked:
         rows = db.session.execute(
             sa.select(InventoryLevel.product_id, InventoryLevel.warehouse_id, InventoryLevel.on_hand - InventoryLevel.reserved)

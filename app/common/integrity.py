@@ -2,7 +2,7 @@
 
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import NameTaken, SkuTaken
+from app.errors import Conflict, NameTaken, SkuTaken
 from app.extensions import db
 
 
@@ -16,16 +16,21 @@ def violates(error: IntegrityError, *names: str) -> bool:
     return any(name in message for name in names)
 
 
-def flush_or_sku_taken(sku: str) -> None:
-    """Flush a new or renamed product: the unique index on the normalized SKU decides, also
-    between concurrent requests, never a check-then-insert."""
+def flush_or_taken(name: str, taken: Conflict) -> None:
+    """Flush; when that breaks the unique constraint on `name` (see violates), raise `taken` instead.
+    A unique index decides, also between concurrent requests, never a check-then-insert. Call it
+    inside a use case: that rolls the failed flush back."""
     try:
         db.session.flush()
     except IntegrityError as error:
-        db.session.rollback()
-        if violates(error, "sku_key"):
-            raise SkuTaken(f"SKU '{sku}' is already in use", {"sku": ["already in use"]}) from None
+        if violates(error, name):
+            raise taken from None
         raise
+
+
+def flush_or_sku_taken(sku: str) -> None:
+    """Flush a new or renamed product: the unique index on the normalized SKU decides."""
+    flush_or_taken("sku_key", SkuTaken(f"SKU '{sku}' is already in use", {"sku": ["already in use"]}))
 
 
 def change_named(row, kind: str, changes: dict) -> None:
@@ -39,12 +44,5 @@ def change_named(row, kind: str, changes: dict) -> None:
 
 
 def flush_or_name_taken(kind: str, name: str) -> None:
-    """Flush a new or renamed NamedInCompany row; its unique index decides whether the name is free,
-    also between concurrent requests."""
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
-        if violates(error, "name_key"):
-            raise NameTaken(f"A {kind} named '{name}' already exists", {"name": ["already in use"]}) from None
-        raise
+    """Flush a new or renamed NamedInCompany row; its unique index decides whether the name is free."""
+    flush_or_taken("name_key", NameTaken(f"A {kind} named '{name}' already exists", {"name": ["already in use"]}))

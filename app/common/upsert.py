@@ -6,17 +6,20 @@ from sqlalchemy.dialects import mysql, sqlite
 from app.extensions import db
 
 
-def upsert(table: sa.Table, rows: list[dict], *, keep_existing: bool = False, add: dict[str, str] | None = None) -> None:
-    """INSERT rows; on a duplicate key either keep the existing row or, for each `column: value_of` in
-    `add`, add the new row's `value_of` to the existing row's `column`."""
+def upsert(table: sa.Table, rows: list[dict], *, add: dict[str, str] | None = None) -> None:
+    """INSERT rows; on a duplicate key keep the existing row or, with `add`, for each `column: value_of`
+    in it add the new row's `value_of` to the existing row's `column`."""
     if db.session.get_bind().dialect.name == "mysql":
         statement = mysql.insert(table).values(rows)
-        change = {column: table.c[column] + statement.inserted[value_of] for column, value_of in add.items()} if add \
-            else {"id": table.c.id}
+        if add:
+            change = {column: table.c[column] + statement.inserted[value_of] for column, value_of in add.items()}
+        else:  # a no-op update: MySQL has no ON DUPLICATE KEY DO NOTHING
+            key = table.primary_key.columns[0]
+            change = {key.name: key}
         statement = statement.on_duplicate_key_update(change)
     else:
         statement = sqlite.insert(table).values(rows)
-        if keep_existing:
+        if not add:
             statement = statement.on_conflict_do_nothing()
         else:
             statement = statement.on_conflict_do_update(

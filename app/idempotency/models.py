@@ -6,7 +6,6 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import mysql
 
-from app.common.digests import sha256_hex
 from app.common.time import utcnow
 from app.extensions import db
 
@@ -27,7 +26,3 @@ class IdempotencyKey(db.Model):
     expires_at: so.Mapped[dt.datetime] = so.mapped_column(index=True)
 
     __table_args__ = (sa.UniqueConstraint("company_id", "key_digest"),)
-
-    @staticmethod
-    def digest(key: str) -> str:
-        return sha256_hex(key)

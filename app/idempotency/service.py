@@ -8,6 +8,7 @@ from flask import Response, request
 from sqlalchemy.exc import IntegrityError
 from webargs import core
 
+from app.common.digests import sha256_hex
 from app.common.jsonbody import canonical, request_json
 from app.common.time import utcnow
 from app.common.transaction import use_case
@@ -43,7 +44,7 @@ def run_idempotently(company_id: int, key: str, view, /, *args, **kwargs) -> Res
     fingerprint = request_fingerprint()
     # The view's use case joins this one: its effects and the stored answer commit together.
     with use_case():
-        claim = _claim(company_id, IdempotencyKey.digest(key), fingerprint)
+        claim = _claim(company_id, sha256_hex(key), fingerprint)
         if isinstance(claim, Response):
             return claim
         response = view(*args, **kwargs)

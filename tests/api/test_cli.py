@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.commands import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PRODUCTS, DEMO_SALES
+from app.common.digests import sha256_hex
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import DailySale, InventoryLevel
@@ -80,12 +81,12 @@ def test_purging_idempotency_keys_deletes_only_expired_ones(app, runner, acme):
         body = {"name": key, "sku": f"KEY-{key}", "price": "1"}
         assert acme.client.post("/api/products", json=body, headers=headers).status_code == 201
     with app.app_context():
-        db.session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.key_digest == IdempotencyKey.digest("old")).values(expires_at=dt.datetime(2020, 1, 1)))
+        db.session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.key_digest == sha256_hex("old")).values(expires_at=dt.datetime(2020, 1, 1)))
         db.session.commit()
     result = runner.invoke(args=["purge-idempotency-keys"])
     assert result.exit_code == 0 and "Deleted 1 " in result.output
     with app.app_context():
-        assert db.session.scalars(sa.select(IdempotencyKey.key_digest)).all() == [IdempotencyKey.digest("fresh")]
+        assert db.session.scalars(sa.select(IdempotencyKey.key_digest)).all() == [sha256_hex("fresh")]
 
 
 def test_refreshing_alert_thresholds_repairs_levels_written_without_one(app, runner, acme):

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.bundles.models import BundleComponent
+from app.common.digests import sha256_hex
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import InventoryLevel, StockMovement
@@ -34,7 +35,7 @@ def products_with_sku(app, sku):
 
 def stored_keys(app, key):
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey).where(IdempotencyKey.key_digest == IdempotencyKey.digest(key)))
+        return db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey).where(IdempotencyKey.key_digest == sha256_hex(key)))
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
@@ -223,4 +224,4 @@ def test_concurrent_retries_with_one_key_create_one_product_with_one_level_and_l
         assert count(Product, Product.sku_key == "RETRO-CLOCK") == 1
         assert count(InventoryLevel, InventoryLevel.product_id == product_id) == 1
         assert count(StockMovement, StockMovement.product_id == product_id) == 1
-        assert count(IdempotencyKey, IdempotencyKey.key_digest == IdempotencyKey.digest("racing-clock")) == 1
+        assert count(IdempotencyKey, IdempotencyKey.key_digest == sha256_hex("racing-clock")) == 1

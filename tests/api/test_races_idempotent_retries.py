@@ -4,6 +4,7 @@
 import pytest
 import sqlalchemy as sa
 
+from app.common.digests import sha256_hex
 from app.extensions import db
 from app.idempotency.models import IdempotencyKey
 from app.inventory.models import StockMovement
@@ -44,7 +45,7 @@ def test_concurrent_retries_of_one_keyed_sale_apply_it_once(app, acme):
         sales = db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement).where(
             StockMovement.product_id == widget, StockMovement.type == "sale"))
         keys = db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey).where(
-            IdempotencyKey.company_id == acme.company_id, IdempotencyKey.key_digest == IdempotencyKey.digest("sale-inv-1")))
+            IdempotencyKey.company_id == acme.company_id, IdempotencyKey.key_digest == sha256_hex("sale-inv-1")))
     assert (sales, keys) == (1, 1)
 
 

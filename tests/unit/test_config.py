@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.auth.tokens import new_token, token_digest
+from app.auth.tokens import new_token
+from app.common.digests import sha256_hex
 from app.database import engine_options
 from config import DEFAULT_SECRET_KEY, Config
 
@@ -43,7 +44,7 @@ def test_mysql_engines_ping_recycle_and_speak_utf8mb4():
 def test_tokens_are_long_random_and_digested_with_sha256():
     first, second = new_token(), new_token()
     assert first != second and len(first) > 40
-    assert len(token_digest(first)) == 64 and token_digest(first) == token_digest(first)
+    assert len(sha256_hex(first)) == 64 and sha256_hex(first) == sha256_hex(first)
 
 
 def test_create_app_refuses_production_with_defaults():
