@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app.common.json_provider import OrjsonProvider
 from app.database import configure_engines, engine_options
 from app.errors import register_errorhandlers
 from app.extensions import api, db, limiter, migrate
@@ -16,7 +17,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config or Config)
     app.config.update(overrides)
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
     Config.check(app.config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     app.config["API_SPEC_OPTIONS"] = {
