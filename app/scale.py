@@ -23,7 +23,7 @@ from app.products.domain import sku_key
 from app.products.models import Product, ProductType
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from app.suppliers.models import ProductSupplier, Supplier
-from app.suppliers.service import reorder_supplier_id
+from app.suppliers.service import LEAD_TIME_DAYS, refresh_reorder_suppliers, with_reorder_link
 from app.warehouses.models import Warehouse
 
 BATCH = 10_000
@@ -74,6 +74,8 @@ def seed_scale(email: str, password: str, products: int, warehouses: int, sale_l
         for n in range(1, products + 1)
     ])
     _insert(ProductSupplier, _supplier_links(rng, company_id, product_ids, supplier_ids, now))
+    with use_case():
+        refresh_reorder_suppliers(product_ids)
 
     levels = [(p, w) for p in product_ids for w in warehouse_ids]
     sales = _sales_per_level(rng, len(levels), sale_lines)
@@ -105,12 +107,11 @@ def add_open_purchase_orders(company_id: int, share: float, seed: int = 42) -> i
     rng, now = random.Random(seed + 1), utcnow()
     level = InventoryLevel
     rows = db.session.execute(
-        sa.select(level.id, level.product_id, level.warehouse_id, ProductSupplier.supplier_id,
-                  sa.func.coalesce(ProductSupplier.lead_time_days, Supplier.lead_time_days), ProductSupplier.unit_cost)
-        .join(ProductSupplier, sa.and_(ProductSupplier.product_id == level.product_id,
-                                       ProductSupplier.supplier_id == reorder_supplier_id(level.product_id)))
-        .join(Supplier, Supplier.id == ProductSupplier.supplier_id)
-        .where(level.company_id == company_id).order_by(level.id)).all()
+        with_reorder_link(
+            sa.select(level.id, level.product_id, level.warehouse_id, ProductSupplier.supplier_id, LEAD_TIME_DAYS,
+                      ProductSupplier.unit_cost)
+            .join(Product, Product.id == level.product_id))
+        .where(level.company_id == company_id, ProductSupplier.supplier_id.is_not(None)).order_by(level.id)).all()
     chosen = sorted(rng.sample(rows, int(len(rows) * share)), key=lambda row: (row[3], row[2], row[0]))
     groups: dict[tuple[int, int], list] = {}
     for row in chosen:

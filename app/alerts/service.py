@@ -22,7 +22,7 @@ from app.products.models import Product
 from app.purchasing.domain import ReorderTerms, reorder_quantity
 from app.purchasing.models import OPEN, PurchaseOrder, PurchaseOrderLine
 from app.suppliers.models import ProductSupplier, Supplier
-from app.suppliers.service import LEAD_TIME_DAYS, reorder_supplier_id, with_reorder_link
+from app.suppliers.service import LEAD_TIME_DAYS, with_reorder_link
 from app.warehouses.models import Warehouse
 
 
@@ -104,7 +104,8 @@ def _alerting(company: Company, days: int, warehouse_id=None, product_type_id=No
         where.append(level.c.product_id.in_(
             sa.select(Product.id).where(Product.company_id == company.id, Product.product_type_id == product_type_id)))
     if supplier_id is not None:
-        where.append(reorder_supplier_id(level.c.product_id) == supplier_id)
+        where.append(level.c.product_id.in_(
+            sa.select(Product.id).where(Product.company_id == company.id, Product.reorder_supplier_id == supplier_id)))
     if needs_reorder is not None:
         where.append(DUE_FOR_REORDER if needs_reorder else sa.not_(DUE_FOR_REORDER))
     return where
@@ -172,7 +173,6 @@ def _level_facts(start: dt.date) -> sa.Select:
                   LEAD_TIME_DAYS.label("lead_time_days"), link.min_order_qty, link.order_multiple)
         .join(Product, Product.id == level.product_id)
         .join(Warehouse, Warehouse.id == level.warehouse_id),
-        level.product_id,
     )
 
 

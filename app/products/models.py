@@ -43,6 +43,11 @@ class Product(db.Model):
     low_stock_threshold: so.Mapped[int | None]
     is_bundle: so.Mapped[bool] = so.mapped_column(default=False)
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Stored, derived: the supplier to reorder from (the primary, else the linked supplier with the
+    # lowest id; None without links). suppliers.service keeps it current under the product's lock
+    # whenever a link changes, so the alerts and the replenishment join it instead of working it
+    # out for each of thousands of levels.
+    reorder_supplier_id: so.Mapped[int | None]
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -56,6 +61,7 @@ class Product(db.Model):
 
     __table_args__ = (
         sa.Index("ix_products_company_id_is_active", "company_id", "is_active", "id"),
+        sa.Index("ix_products_company_id_reorder_supplier_id", "company_id", "reorder_supplier_id"),
         sa.CheckConstraint("price >= 0", name="price_non_negative"),
         sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
     )

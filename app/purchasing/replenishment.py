@@ -120,7 +120,6 @@ def _due(company_id: int, days: int, warehouse_id=None, supplier_id=None) -> lis
                       link.order_multiple, link.unit_cost)
             .select_from(InventoryLevel.__table__)
             .join(Product, Product.id == level.product_id),
-            level.product_id,
         )
         .where(level.company_id == company_id, level.is_low == sa.true(), DUE_FOR_REORDER)
         .order_by(level.product_id, level.warehouse_id)

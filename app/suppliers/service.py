@@ -47,7 +47,14 @@ def delete_supplier(company_id: int, supplier_id: int) -> None:
         supplier = get_owned(Supplier, company_id, supplier_id)
         if db.session.scalar(sa.select(PurchaseOrder.id).where(PurchaseOrder.supplier_id == supplier.id).limit(1)):
             raise InUse(f"Supplier {supplier_id} has purchase orders; it is kept for them")
+        # Every change of a product's links locks the product first: its products, in id order.
+        linked = db.session.scalars(sa.select(ProductSupplier.product_id).where(ProductSupplier.supplier_id == supplier.id))
+        db.session.execute(sa.select(Product.id).where(Product.id.in_(linked.all())).order_by(Product.id).with_for_update())
         db.session.execute(sa.delete(ProductSupplier).where(ProductSupplier.supplier_id == supplier.id))
+        # Those it was the reorder supplier of (read as committed: a link made meanwhile counts) get another.
+        refresh_reorder_suppliers(db.session.scalars(
+            sa.select(Product.id).where(Product.company_id == company_id, Product.reorder_supplier_id == supplier.id)
+            .order_by(Product.id).with_for_update()).all())
         db.session.delete(supplier)
 
 
@@ -71,7 +78,8 @@ def set_link(company_id: int, product_id: int, supplier_id: int, terms: dict) ->
 
 
 def reorder_supplier_id(product_id):
-    """The product's reorder supplier: its primary supplier, else its linked supplier with the lowest id."""
+    """The product's reorder supplier, worked out from its links: its primary supplier, else its linked
+    supplier with the lowest id. Stored as Product.reorder_supplier_id (refresh_reorder_suppliers)."""
     link = so.aliased(ProductSupplier)
     of_product = sa.select(link.supplier_id).where(link.product_id == product_id)
     return sa.func.coalesce(
@@ -80,13 +88,23 @@ def reorder_supplier_id(product_id):
     )
 
 
-def with_reorder_link(statement: sa.Select, product_id) -> sa.Select:
-    """The statement outer-joined to the product's reorder supplier (Supplier) and their link
-    (ProductSupplier): both None for a product without a supplier."""
+def refresh_reorder_suppliers(product_ids) -> None:
+    """Store the reorder supplier of these products after their links changed. The caller holds their
+    rows' locks, so concurrent changes of one product's links take turns and the last one stores."""
+    if product_ids:
+        db.session.execute(
+            sa.update(Product).where(Product.id.in_(product_ids))
+            .values(reorder_supplier_id=reorder_supplier_id(Product.id))
+            .execution_options(synchronize_session=False))
+
+
+def with_reorder_link(statement: sa.Select) -> sa.Select:
+    """The statement, which joins Product, outer-joined to the product's reorder supplier (Supplier)
+    and their link (ProductSupplier): both None for a product without a supplier."""
     return (
         statement
-        .outerjoin(ProductSupplier, sa.and_(ProductSupplier.product_id == product_id,
-                                            ProductSupplier.supplier_id == reorder_supplier_id(product_id)))
+        .outerjoin(ProductSupplier, sa.and_(ProductSupplier.product_id == Product.id,
+                                            ProductSupplier.supplier_id == Product.reorder_supplier_id))
         .outerjoin(Supplier, Supplier.id == ProductSupplier.supplier_id)
     )
 
@@ -125,12 +143,13 @@ def link(product: Product, supplier: Supplier, terms: dict) -> ProductSupplier:
     if make_primary is not None:
         link_row.is_primary = make_primary
     db.session.flush()
+    refresh_reorder_suppliers([product.id])
     return link_row
 
 
 def unlink(company_id: int, product_id: int, supplier_id: int) -> None:
     with use_case():
-        get_owned(Product, company_id, product_id)
+        get_owned(Product, company_id, product_id, for_update=True)  # as set_link: one change of its links at a time
         deleted = db.session.execute(
             sa.delete(ProductSupplier).where(
                 ProductSupplier.company_id == company_id,
@@ -140,3 +159,4 @@ def unlink(company_id: int, product_id: int, supplier_id: int) -> None:
         ).rowcount
         if not deleted:
             raise NotFound(f"Product {product_id} has no link to supplier {supplier_id}")
+        refresh_reorder_suppliers([product_id])

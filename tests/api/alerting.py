@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.inventory.models import DailySale, InventoryLevel, StockMovement
+from app.products.models import Product
+from app.suppliers.models import ProductSupplier
 from app.warehouses.models import Warehouse
 from tests.factories import lines, make_product
 
@@ -177,3 +179,17 @@ def stale_incoming(app) -> list[str]:
         levelless = db.session.scalars(LEVELLESS_LINES).all()
     return ([f"level {level_id}: incoming {stored}, expected {expected}" for level_id, stored, expected in levels
              if stored != expected] + [f"open purchase order line {line_id} has no level" for line_id in levelless])
+
+
+def stale_reorder_suppliers(app) -> list[str]:
+    """Every product whose stored reorder supplier is not the one its links give: the primary, else
+    the linked supplier with the lowest id, else none."""
+    with app.app_context():
+        links = db.session.execute(sa.select(ProductSupplier.product_id, ProductSupplier.supplier_id,
+                                             ProductSupplier.primary_flag)).all()
+        stored = dict(db.session.execute(sa.select(Product.id, Product.reorder_supplier_id)).all())
+    expected = {product_id: None for product_id in stored}
+    for product_id, supplier_id, _primary in sorted(links, key=lambda row: (row.primary_flag is None, row.supplier_id), reverse=True):
+        expected[product_id] = supplier_id  # the last written wins: the primary, else the lowest id
+    return [f"product {product_id}: reorder supplier {stored[product_id]}, expected {supplier}"
+            for product_id, supplier in expected.items() if stored[product_id] != supplier]

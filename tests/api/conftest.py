@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.api.alerting import described, stale_alert_thresholds, stale_incoming, stale_sales_figures
+from tests.api.alerting import (described, stale_alert_thresholds, stale_incoming, stale_reorder_suppliers,
+                                stale_sales_figures)
 from tests.factories import make_bundle, make_product, make_warehouse
 
 
@@ -31,10 +32,12 @@ def kit_shop(acme, main, backroom):
 @pytest.fixture
 def stored_alert_inputs_stay_current(app):
     """After each test, whatever it changed: every level's stored alert threshold is still current,
-    every stored sales figure is what the ledger gives, and every level's incoming is what its open
-    purchase order lines add up to. Modules that change stock, purchase orders or what thresholds
-    derive from use it for every test: `pytestmark = pytest.mark.usefixtures(...)`."""
+    every stored sales figure is what the ledger gives, every level's incoming is what its open
+    purchase order lines add up to, and every product's reorder supplier is what its links give.
+    Modules that change stock, purchase orders or what thresholds derive from use it for every
+    test: `pytestmark = pytest.mark.usefixtures(...)`."""
     yield
-    stale, others = stale_alert_thresholds(app), stale_sales_figures(app) + stale_incoming(app)
+    stale = stale_alert_thresholds(app)
+    others = stale_sales_figures(app) + stale_incoming(app) + stale_reorder_suppliers(app)
     if stale or others:
         pytest.fail("\n".join(([described(stale)] if stale else []) + others[:20]), pytrace=False)

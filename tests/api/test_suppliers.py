@@ -4,8 +4,24 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.products.models import Product
 from app.suppliers.models import ProductSupplier
+from tests.api.alerting import stale_reorder_suppliers
+from tests.api.races import answer, run_together
 from tests.factories import create_product, create_supplier
+
+
+@pytest.fixture(autouse=True)
+def reorder_suppliers_stay_current(app):
+    """After each test, whatever links it made, changed or deleted: every product's stored reorder
+    supplier is the one its links give."""
+    yield
+    stale = stale_reorder_suppliers(app)
+    if stale:
+        pytest.fail("\n".join(stale[:20]), pytrace=False)
+
+
+ROUNDS = 8
 
 
 def link(account, product, supplier, **terms):
@@ -174,6 +190,54 @@ def test_deleting_a_supplier_removes_its_product_links_too(app, acme):
         assert db.session.scalar(
             sa.select(sa.func.count()).select_from(ProductSupplier).where(ProductSupplier.supplier_id == doomed["id"])
         ) == 0
+
+
+def reorder_supplier(app, product):
+    with app.app_context():
+        return db.session.scalar(sa.select(Product.reorder_supplier_id).where(Product.id == product["id"]))
+
+
+def test_the_stored_reorder_supplier_follows_every_change_of_the_links(app, acme):
+    """The primary, else the linked supplier with the lowest id, else none — after each change."""
+    clock = create_product(acme, "RETRO-CLOCK")
+    first, second, third = (create_supplier(acme, name) for name in ("Alpha", "Beta", "Gamma"))
+    steps = [
+        (lambda: link(acme, clock, second), second),
+        (lambda: link(acme, clock, third), second),
+        (lambda: link(acme, clock, third, is_primary=True), third),
+        (lambda: link(acme, clock, first), third),
+        (lambda: link(acme, clock, third, is_primary=False), first),
+        (lambda: link(acme, clock, second, is_primary=True), second),
+        (lambda: acme.delete(f"/api/products/{clock['id']}/suppliers/{second['id']}"), first),
+        (lambda: acme.delete(f"/api/suppliers/{first['id']}"), third),
+        (lambda: acme.delete(f"/api/products/{clock['id']}/suppliers/{third['id']}"), None),
+    ]
+    for number, (change, expected) in enumerate(steps):
+        assert change().status_code in (200, 204), number
+        assert reorder_supplier(app, clock) == (expected and expected["id"]), number
+
+
+@pytest.mark.mysql
+def test_concurrent_changes_of_a_products_links_leave_its_reorder_supplier_current(app, acme):
+    """Each round, four clients change one product's links at once — two make different suppliers
+    primary, one unlinks a third, one deletes a fourth supplier — and the stored reorder supplier is
+    what the links left give (the autouse check), every request answered."""
+    for round_number in range(ROUNDS):
+        clock = create_product(acme, f"RACE-CLOCK-{round_number}")
+        alpha, beta, gamma, delta = (create_supplier(acme, f"{name} {round_number}")
+                                     for name in ("Alpha", "Beta", "Gamma", "Delta"))
+        for supplier in (delta, gamma, beta, alpha):
+            assert link(acme, clock, supplier).status_code == 200
+        path = f"/api/products/{clock['id']}/suppliers"
+        answers = run_together(app, [
+            lambda client: answer(client.put(f"{path}/{alpha['id']}", json={"is_primary": True}, headers=acme.headers)),
+            lambda client: answer(client.put(f"{path}/{beta['id']}", json={"is_primary": True}, headers=acme.headers)),
+            lambda client: answer(client.delete(f"{path}/{gamma['id']}", headers=acme.headers)),
+            lambda client: answer(client.delete(f"/api/suppliers/{delta['id']}", headers=acme.headers)),
+        ])
+        assert [a["status"] for a in answers] == [200, 200, 204, 204], answers
+        assert reorder_supplier(app, clock) in (alpha["id"], beta["id"])
+        assert stale_reorder_suppliers(app) == []
 
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
