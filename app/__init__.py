@@ -46,6 +46,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def register_extensions(app: Flask) -> None:
     from app import metrics, models  # noqa: F401  (models: registers every table on db.metadata)
+    from app.events import episodes  # noqa: F401  (registers the stock episodes to run before each commit)
 
     db.init_app(app)
     configure_engines(app)
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import auth_blp, users_blp
     from app.bundles.routes import blp as bundles_blp
     from app.companies.routes import blp as companies_blp
+    from app.events.routes import blp as events_blp
     from app.inventory.routes import blp as inventory_blp
     from app.orders.routes import blp as orders_blp
     from app.products.routes import blp as products_blp
@@ -73,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
                       products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, alerts_blp, purchasing_blp,
-                      replenishment_blp, health.blp):
+                      replenishment_blp, events_blp, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(metrics.blp)
 

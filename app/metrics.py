@@ -51,6 +51,7 @@ STOCK_MOVEMENTS = Counter(
     "stockflow_stock_movements", "Stock movements recorded through the API (committed only), by type", ["type"],
 )
 ORDERS = Counter("stockflow_orders", "Orders created, shipped and cancelled (committed only)", ["event"])
+EVENTS = Counter("stockflow_events", "Events written to the outbox (committed only), by type", ["type"])
 
 for _kind in ("receive", "sale", "return", "remove", "adjust", "count", "transfer"):
     STOCK_MOVEMENTS.labels(_kind)

@@ -3,6 +3,7 @@
 from app.auth.models import ApiToken, User  # noqa: F401
 from app.bundles.models import BundleComponent  # noqa: F401
 from app.companies.models import Company  # noqa: F401
+from app.events.models import Event  # noqa: F401
 from app.idempotency.models import IdempotencyKey  # noqa: F401
 from app.inventory.models import DailySale, InventoryLevel, StockMovement  # noqa: F401
 from app.orders.models import Order, OrderLine, OrderReservation  # noqa: F401

@@ -10,11 +10,14 @@ def avg_daily_sales(units_sold: int, days: int) -> float:
     return (200 * units_sold + days) // (2 * days) / 100
 
 
-def days_until_stockout(current_stock: int, units_sold: int, days: int) -> int:
+def days_until_stockout(current_stock: int, units_sold: int, days: int) -> int | None:
     """Whole days the available stock lasts at the window's pace: floor(stock / (units / days)).
 
-    Needs units_sold > 0 (a level only alerts when it sold); 0 when nothing is available.
+    0 when nothing is available; None when it sold nothing in the window (an alert always sold; a
+    stock event's level may not have).
     """
     if current_stock <= 0:
         return 0
+    if units_sold <= 0:
+        return None
     return current_stock * days // units_sold

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from app.common.transaction import current_unit
 from app.common.upsert import upsert
 from app.companies.models import Company
 from app.extensions import db
@@ -94,10 +95,15 @@ def _changing(company_id: int, *where, when: bool = True):
     after the other.
     """
     if when:
-        db.session.execute(
-            sa.select(InventoryLevel.id).where(InventoryLevel.company_id == company_id, *where)
+        locked = db.session.execute(
+            sa.select(InventoryLevel.id, InventoryLevel.on_hand, InventoryLevel.reserved, InventoryLevel.alert_threshold)
+            .where(InventoryLevel.company_id == company_id, *where)
             .order_by(InventoryLevel.id).with_for_update()
         ).all()
+        # A threshold that moves a level across counts as a stock episode, as a sale would.
+        unit = current_unit()
+        if unit is not None:
+            unit.watch_levels(locked, orm=False)
     yield
     if when:
         _refresh(company_id, *where)

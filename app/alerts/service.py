@@ -28,6 +28,7 @@ from app.warehouses.models import Warehouse
 
 @dataclass
 class Alert:
+    level_id: int
     product_id: int
     product_name: str
     sku: str
@@ -37,7 +38,7 @@ class Alert:
     reserved: int
     incoming: int
     reorder_up_to: int | None
-    threshold: int
+    threshold: int | None  # None only in a stock event's snapshot of a level that no longer alerts
     units_sold: int
     days: int
     cover_days: int
@@ -58,6 +59,8 @@ class Alert:
 
     @property
     def suggested_reorder_quantity(self) -> int:
+        if self.threshold is None:
+            return 0
         supplier = self.supplier or {}
         return reorder_quantity(self.current_stock, self.incoming, ReorderTerms(
             threshold=self.threshold, units_sold=self.units_sold, days=self.days, cover_days=self.cover_days,
@@ -203,7 +206,7 @@ def next_expected(company_id: int, keys: list[tuple[int, int]]) -> dict[tuple[in
 
 def _alert(facts, threshold: int, days: int, cover_days: int, expected: dict) -> Alert:
     return Alert(
-        product_id=facts.product_id, product_name=facts.product_name, sku=facts.sku, warehouse_id=facts.warehouse_id,
+        level_id=facts.level_id, product_id=facts.product_id, product_name=facts.product_name, sku=facts.sku, warehouse_id=facts.warehouse_id,
         warehouse_name=facts.warehouse_name, on_hand=facts.on_hand, reserved=facts.reserved, incoming=facts.incoming,
         reorder_up_to=facts.reorder_up_to, threshold=threshold, units_sold=int(facts.units_sold), days=days,
         cover_days=cover_days, supplier=_supplier_terms(facts),
@@ -223,3 +226,14 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
     alerts = [_alert(facts[level_id], threshold, days, company.reorder_cover_days, expected) for level_id, threshold in rows]
     return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,
             "window_start": window_start(days)}
+
+
+def level_snapshots(company_id: int, level_ids) -> dict[int, Alert]:
+    """Each of these levels as an alert would show it now, its threshold the stored one (None while
+    it does not alert): what a stock event says of its level."""
+    company = db.session.get(Company, company_id)
+    days = company.recent_sales_days
+    rows = db.session.execute(
+        _level_facts(window_start(days)).add_columns(InventoryLevel.alert_threshold)
+        .where(InventoryLevel.id.in_(sorted(level_ids))))
+    return {row.level_id: _alert(row, row.alert_threshold, days, company.reorder_cover_days, {}) for row in rows}

@@ -1,10 +1,11 @@
 """Marshmallow fields that refuse the lenient coercions JSON clients get bitten by."""
 
+import base64
 import datetime as dt
 import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from app.common.jsonbody import HugeInteger
 
@@ -155,3 +156,25 @@ class Email(fields.Email):
         if isinstance(value, str):
             value = value.strip()
         return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class Cursor(fields.Field):
+    """An opaque position in a list paged newest first by id: the id, tagged with `prefix` so that one
+    list's cursor is refused by another (400), base64url without padding."""
+
+    def __init__(self, prefix: str, **kwargs):
+        super().__init__(**kwargs)
+        self.prefix = prefix
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else base64.urlsafe_b64encode(f"{self.prefix}{value}".encode()).decode().rstrip("=")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+            position = int(decoded[len(self.prefix):])
+            if not decoded.startswith(self.prefix) or not 1 <= position <= MAX_ID:
+                raise ValueError
+            return position
+        except (ValueError, UnicodeDecodeError, TypeError):
+            raise ValidationError("Not a cursor returned by this endpoint.") from None

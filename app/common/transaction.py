@@ -3,11 +3,13 @@
 import contextlib
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import wraps
 
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app.errors import Unavailable
 from app.extensions import db
@@ -19,9 +21,61 @@ class UnitOfWork:
     def __init__(self):
         # Things that happened, appended by the use case; written in its own transaction (the outbox).
         self.events: list = []
+        # Each level the use case locked: level id → (available, alert threshold) when it was first
+        # locked, or None for a level the use case created. The stock episodes compare it with the
+        # level's state when the use case ends (app/events/episodes.py).
+        self.levels_before: dict[int, tuple[int, int | None] | None] = {}
+        # The ORM levels it holds, by id: their attributes are their state (no query needed at the
+        # end) unless a bulk UPDATE changed levels behind the ORM's back (levels_stale).
+        self.levels: dict[int, object] = {}
+        self.levels_stale = False
+
+    def watch_levels(self, levels, *, created: bool = False, orm: bool = True) -> None:
+        """Note the state of levels just locked (or created), unless noted earlier in this use case.
+        `orm`: they are the session's InventoryLevel objects; else rows that a bulk UPDATE will change."""
+        for level in levels:
+            if created:
+                self.levels_before[level.id] = None
+            else:
+                self.levels_before.setdefault(level.id, (level.on_hand - level.reserved, level.alert_threshold))
+            if orm:
+                self.levels[level.id] = level
+        self.levels_stale = self.levels_stale or not orm
+
+    def discard(self) -> None:
+        """Forget what was collected: the transaction rolled back, and none of it happened."""
+        self.events.clear()
+        self.levels_before.clear()
+        self.levels.clear()
+        self.levels_stale = False
 
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+
+# Run, in order, when a use case's block has ended without an error, before it commits: what they
+# write commits with the use case. Registered once, at import, by before_commit.
+_BEFORE_COMMIT: list[Callable[[UnitOfWork], None]] = []
+
+
+def before_commit(hook: Callable[[UnitOfWork], None]) -> Callable[[UnitOfWork], None]:
+    """Decorator: run `hook(unit)` at the end of every use case, inside its transaction."""
+    if hook not in _BEFORE_COMMIT:
+        _BEFORE_COMMIT.append(hook)
+    return hook
+
+
+def current_unit() -> UnitOfWork | None:
+    """The use case running now, if any."""
+    return _current.get()
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_rolled_back(_session) -> None:
+    # A refusal rolled back inside a use case (an idempotent write's non-2xx answer): nothing of it
+    # may reach the before-commit hooks.
+    unit = _current.get()
+    if unit is not None:
+        unit.discard()
 
 
 @contextlib.contextmanager
@@ -42,6 +96,8 @@ def use_case() -> Iterator[UnitOfWork]:
     token = _current.set(unit)
     try:
         yield unit
+        for hook in _BEFORE_COMMIT:
+            hook(unit)
         db.session.commit()
     except BaseException:
         db.session.rollback()

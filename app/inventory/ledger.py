@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from app.common.time import utcnow
+from app.common.transaction import current_unit
 from app.common.upsert import upsert
 from app.extensions import db
 from app.inventory.models import InventoryLevel, StockMovement
@@ -29,8 +30,17 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, Inv
         .order_by(InventoryLevel.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).all()
+    _watch(levels)
     return {(level.product_id, level.warehouse_id): level for level in levels}
+
+
+def _watch(levels, *, created: bool = False) -> None:
+    """Tell the use case the levels it holds, as they are now (or that it created them): the stock
+    episodes are decided from their state before and after it."""
+    unit = current_unit()
+    if unit is not None:
+        unit.watch_levels(levels, created=created)
 
 
 def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, InventoryLevel]:
@@ -49,7 +59,9 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
         for product_id, warehouse_id in keys
     ]
     upsert(InventoryLevel.__table__, rows)
-    return lock_levels(company_id, keys)
+    levels = lock_levels(company_id, keys)
+    _watch(levels.values(), created=True)
+    return levels
 
 
 def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:

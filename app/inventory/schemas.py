@@ -1,11 +1,10 @@
 """Request and response bodies of /api/inventory and /api/inventory/movements."""
 
-import base64
 import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.common.fields import MAX_ID, MAX_QUANTITY, Id, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.fields import MAX_QUANTITY, Cursor, Id, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
 from app.common.pagination import PageArgs
 from app.common.time import utcnow
 
@@ -137,26 +136,9 @@ class MovementResultSchema(Schema):
     levels = fields.List(fields.Nested(LevelStockSchema), metadata={"description": "The levels after the movement"})
 
 
-class Cursor(fields.Field):
-    """An opaque position in the ledger."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else base64.urlsafe_b64encode(f"m{value}".encode()).decode().rstrip("=")
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-            position = int(decoded[1:])
-            if not decoded.startswith("m") or not 1 <= position <= MAX_ID:
-                raise ValueError
-            return position
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationError("Not a cursor returned by this endpoint.") from None
-
-
 class MovementListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = Cursor(metadata={"type": "string", "description": "next_cursor of the previous page"})
+    cursor = Cursor("m", metadata={"type": "string", "description": "next_cursor of the previous page"})
     product_id = QueryId()
     warehouse_id = QueryId()
     type = fields.String(validate=validate.OneOf(MOVEMENT_TYPES))
@@ -167,4 +149,4 @@ class MovementListArgs(Schema):
 
 class MovementPageSchema(Schema):
     items = fields.List(fields.Nested(MovementSchema))
-    next_cursor = Cursor(metadata={"type": "string", "nullable": True, "description": "null on the last page"})
+    next_cursor = Cursor("m", metadata={"type": "string", "nullable": True, "description": "null on the last page"})

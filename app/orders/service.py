@@ -14,10 +14,12 @@ from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.errors import InvalidTransition, ValidationFailed
+from app.events import service as events
 from app.extensions import db
 from app.inventory import domain as stock
 from app.inventory import ledger
 from app.orders.models import Order, OrderLine, OrderReservation
+from app.orders.schemas import OrderSchema
 from app.products.service import movable_products
 from app.warehouses.service import missing_warehouses
 
@@ -62,7 +64,8 @@ def create_order(company_id: int, user_id: int | None, warehouse_id: int, items:
             for (stocked, bundle_id), units in sorted(holds.items(), key=lambda item: (item[0][0], item[0][1] or 0))
         ])
         metrics.count_on_commit(metrics.ORDERS, "created")
-    return get_order(company_id, order.id)
+        order = _announced(company_id, order.id, "order.created")
+    return order
 
 
 def change_status(company_id: int, user_id: int | None, order_id: int, status: str) -> Order:
@@ -95,7 +98,16 @@ def change_status(company_id: int, user_id: int | None, order_id: int, status: s
                               user_id=user_id, occurred_at=now)
                 read_model.sale_counted(level, now.date(), reservation.quantity)
         metrics.count_on_commit(metrics.ORDERS, status)
-    return get_order(company_id, order_id)
+        order = _announced(company_id, order_id, f"order.{status}")
+    return order
+
+
+def _announced(company_id: int, order_id: int, event_type: str) -> Order:
+    """The order as it now is, recorded as an event of `event_type` in the use case's transaction."""
+    db.session.flush()
+    order = get_order(company_id, order_id)
+    events.record(company_id, event_type, OrderSchema().dump(order))
+    return order
 
 
 def get_order(company_id: int, order_id: int) -> Order:

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.inventory import ledger
 from app.purchasing import domain
 from app.purchasing.models import PurchaseOrder, Receipt, ReceiptLine
-from app.purchasing.service import get_purchase_order, levels_for
+from app.purchasing.schemas import ReceiptSchema
+from app.purchasing.service import announced, get_purchase_order, levels_for
 
 
 def receive(company_id: int, user_id: int | None, order_id: int, data: dict) -> dict:
@@ -47,7 +48,11 @@ def receive(company_id: int, user_id: int | None, order_id: int, data: dict) -> 
         order.status = "received" if all(not line.remaining for line in order.lines) else "partially_received"
         order.updated_at = utcnow()
         metrics.count_on_commit(metrics.STOCK_MOVEMENTS, "receive")
-    return {"receipt": receipt, "purchase_order": get_purchase_order(company_id, order_id), "movements": movements}
+        db.session.flush()
+        order = announced(company_id, order_id, "purchase_order.receipt_created", receipt=ReceiptSchema().dump(receipt))
+        if order.status == "received":
+            announced(company_id, order_id, "purchase_order.received")
+    return {"receipt": receipt, "purchase_order": order, "movements": movements}
 
 
 def list_receipts(company_id: int, order_id: int, page: int, per_page: int) -> dict:

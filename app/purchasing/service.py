@@ -16,12 +16,14 @@ from app.common.tenancy import scoped
 from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.errors import BundleHasNoStock, InUse, InvalidTransition, NotFound, ValidationFailed
+from app.events import service as events
 from app.extensions import db
 from app.inventory.movements import locked_levels
 from app.inventory.models import InventoryLevel
 from app.products.models import Product
 from app.purchasing import domain
 from app.purchasing.models import OPEN, PurchaseOrder, PurchaseOrderLine
+from app.purchasing.schemas import PurchaseOrderSchema
 from app.suppliers.models import ProductSupplier, Supplier
 from app.suppliers.service import LEAD_TIME_DAYS, supplier_for_body
 from app.warehouses.service import missing_warehouses
@@ -89,7 +91,18 @@ def change_status(company_id: int, order_id: int, status: str) -> PurchaseOrder:
             for line in waiting:
                 levels[line.product_id].stop_expecting(line.remaining)
         order.status, order.updated_at = status, now
-    return get_purchase_order(company_id, order_id)
+        order = announced(company_id, order_id, f"purchase_order.{status}")
+    return order
+
+
+def announced(company_id: int, order_id: int, event_type: str, **data) -> PurchaseOrder:
+    """The order as it now is, recorded as an event of `event_type` (with `data` beside it as
+    `purchase_order`) in the use case's transaction."""
+    db.session.flush()
+    order = get_purchase_order(company_id, order_id)
+    dumped = PurchaseOrderSchema().dump(order)
+    events.record(company_id, event_type, {**data, "purchase_order": dumped} if data else dumped)
+    return order
 
 
 def get_purchase_order(company_id: int, order_id: int, *, for_update: bool = False) -> PurchaseOrder:

@@ -199,3 +199,16 @@ def test_the_pool_state_published_at_checkin_is_the_state_after_it(tmp_path):
     engine.dispose()
     assert published == actual
     assert actual[-1] == {"size": 1, "checked_out": 0, "overflow": 0}
+
+
+def test_events_are_counted_by_type_once_committed(acme, shop):
+    def counted(event_type):
+        return value(acme.client, "stockflow_events_total", type=event_type)
+
+    before = {t: counted(t) for t in ("order.created", "order.cancelled")}
+    response = acme.post("/api/orders", json={"warehouse_id": shop["warehouse_id"], "items": lines((shop["product_id"], 1))})
+    assert response.status_code == 201, response.json
+    refused = acme.post("/api/orders", json={"warehouse_id": shop["warehouse_id"], "items": lines((shop["product_id"], 99))})
+    assert refused.status_code == 409
+    assert acme.patch(f"/api/orders/{response.json['id']}/status", json={"status": "cancelled"}).status_code == 200
+    assert {t: counted(t) for t in before} == {t: n + 1 for t, n in before.items()}

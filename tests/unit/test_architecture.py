@@ -8,8 +8,8 @@ import pytest
 from app.common.transaction import retry_on_deadlock
 
 APP = Path(__file__).resolve().parents[2] / "app"
-SLICES = {"alerts", "auth", "bundles", "companies", "idempotency", "inventory", "orders", "products", "suppliers",
-          "warehouses"}
+SLICES = {"alerts", "auth", "bundles", "companies", "events", "idempotency", "inventory", "orders", "products", "suppliers",
+          "warehouses", "purchasing"}
 
 
 def imported_modules(path: Path) -> set[str]:

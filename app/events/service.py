@@ -1,0 +1,35 @@
+"""Recording events in the unit of work, and listing them."""
+
+import secrets
+
+import sqlalchemy as sa
+
+from app import metrics
+from app.common.transaction import current_unit
+from app.events.models import Event
+from app.extensions import db
+
+
+def record(company_id: int, type: str, data: dict) -> Event:
+    """Add an event to the current use case's transaction: it commits with the change, or not at all.
+    `data` must be plain JSON values (a schema's dump)."""
+    unit = current_unit()
+    if unit is None:
+        raise RuntimeError("events are recorded inside a use case, in the change's transaction")
+    event = Event(public_id=f"evt_{secrets.token_hex(12)}", company_id=company_id, type=type, data=data)
+    db.session.add(event)
+    unit.events.append(event)
+    metrics.count_on_commit(metrics.EVENTS, type)
+    return event
+
+
+def list_events(company_id: int, limit: int, cursor: int | None = None, type: str | None = None) -> dict:
+    """The company's events newest first, by id, as the ledger pages."""
+    statement = sa.select(Event).where(Event.company_id == company_id)
+    if type is not None:
+        statement = statement.where(Event.type == type)
+    if cursor is not None:
+        statement = statement.where(Event.id < cursor)
+    rows = db.session.scalars(statement.order_by(Event.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    return {"items": rows[:limit], "next_cursor": rows[limit - 1].id if more else None}
