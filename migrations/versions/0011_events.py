@@ -33,6 +33,5 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index('ix_events_company_id_type_id', table_name='events')
-    op.drop_index('ix_events_company_id_id', table_name='events')
+    # Dropping the table drops its indexes (MySQL will not drop one its foreign key needs first).
     op.drop_table('events')
