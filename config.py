@@ -15,6 +15,10 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _sqlite_default() -> str:
     return f"sqlite:///{BASE_DIR / 'instance' / 'stockflow.db'}"
 
@@ -48,6 +52,11 @@ class Config:
     RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "10 per minute")
     # Per token (per client address when unauthenticated), on every other /api path.
     RATELIMIT_API = os.environ.get("RATELIMIT_API", "1200 per minute")
+
+    # Webhooks: plain http:// URLs, and URLs that resolve to loopback or private addresses, are
+    # refused unless these are set (development and tests only).
+    WEBHOOK_ALLOW_HTTP = _flag("WEBHOOK_ALLOW_HTTP")
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS = _flag("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
 
     API_TITLE = "StockFlow API"
     API_VERSION = "1.0.0"

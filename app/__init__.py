@@ -72,10 +72,11 @@ def register_blueprints(app: Flask) -> None:
     from app.suppliers.routes import blp as suppliers_blp
     from app.suppliers.routes import links_blp
     from app.warehouses.routes import blp as warehouses_blp
+    from app.webhooks.routes import blp as webhooks_blp
 
     for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
                       products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, alerts_blp, purchasing_blp,
-                      replenishment_blp, events_blp, health.blp):
+                      replenishment_blp, events_blp, webhooks_blp, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(metrics.blp)
 

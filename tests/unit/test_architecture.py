@@ -9,7 +9,7 @@ from app.common.transaction import retry_on_deadlock
 
 APP = Path(__file__).resolve().parents[2] / "app"
 SLICES = {"alerts", "auth", "bundles", "companies", "events", "idempotency", "inventory", "orders", "products", "suppliers",
-          "warehouses", "purchasing"}
+          "warehouses", "purchasing", "webhooks"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -52,3 +52,12 @@ def test_create_app_refuses_production_with_defaults():
 
     with pytest.raises(RuntimeError):
         create_app(Config, ENV_NAME="production", SECRET_KEY=DEFAULT_SECRET_KEY)
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("YES", True), ("0", False), ("", False),
+                                             ("no", False)])
+def test_flags_such_as_the_webhook_ones_read_the_environment(monkeypatch, value, expected):
+    from config import _flag
+
+    monkeypatch.setenv("WEBHOOK_ALLOW_HTTP", value)
+    assert _flag("WEBHOOK_ALLOW_HTTP") is expected
