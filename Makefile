@@ -1,4 +1,5 @@
 # `make run` serves the API with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -29,9 +30,15 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo
 
+# The API, and beside it a background worker and the scheduler on the embedded broker (a SQLite
+# file in instance/); Ctrl-C stops all three, and so does any of them stopping.
 run: seed
-	@echo "StockFlow on http://127.0.0.1:5000  (Swagger UI: http://127.0.0.1:5000/docs)"
-	$(BIN)/gunicorn wsgi:app
+	@echo "StockFlow on http://127.0.0.1:5000  (Swagger UI: http://127.0.0.1:5000/docs); worker and scheduler beside it"
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	$(BIN)/flask worker --concurrency 4 & \
+	$(BIN)/flask scheduler & \
+	$(BIN)/gunicorn wsgi:app & \
+	wait -n
 
 # newman, pinned in package-lock.json, runs the Postman collection in tests/e2e. Without npm that
 # test is skipped (and fails the run when REQUIRE_MYSQL=1, as in CI).

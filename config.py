@@ -57,6 +57,19 @@ class Config:
     # refused unless these are set (development and tests only).
     WEBHOOK_ALLOW_HTTP = _flag("WEBHOOK_ALLOW_HTTP")
     WEBHOOK_ALLOW_PRIVATE_NETWORKS = _flag("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+    # Seconds between a failed attempt and the next, one per retry (±20 % jitter); then `failed`.
+    # 8 retries over about 15 hours.
+    WEBHOOK_RETRY_SCHEDULE = os.environ.get("WEBHOOK_RETRY_SCHEDULE", "30,120,600,1800,3600,7200,14400,28800")
+    # A worker holds a delivery this long; one that died holding it leaves it to the next sweep.
+    WEBHOOK_CLAIM_SECONDS = _int("WEBHOOK_CLAIM_SECONDS", 60)
+    # The scheduler sweeps every this many seconds for events and deliveries never enqueued.
+    WEBHOOK_SWEEP_SECONDS = _int("WEBHOOK_SWEEP_SECONDS", 30)
+
+    # Background work (webhook deliveries, sweeps): Celery's broker. Unset: an embedded broker that
+    # needs no server, kombu's filesystem transport in instance/broker/, for `make run`; Redis
+    # (redis://host:6379/1) in compose and production.
+    BROKER_URL = os.environ.get("BROKER_URL") or "filesystem://"
+    BROKER_FOLDER = os.environ.get("BROKER_FOLDER") or str(BASE_DIR / "instance" / "broker")
 
     API_TITLE = "StockFlow API"
     API_VERSION = "1.0.0"
@@ -90,3 +103,5 @@ class TestConfig(Config):
     RATELIMIT_AUTH = "1000 per minute"
     RATELIMIT_API = "10000 per minute"
     LOG_LEVEL = "WARNING"
+    # In-process and discarded: tests that need a worker start one on a real broker.
+    BROKER_URL = "memory://"

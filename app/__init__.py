@@ -47,6 +47,8 @@ class BoundedIntConverter(IntegerConverter):
 def register_extensions(app: Flask) -> None:
     from app import metrics, models  # noqa: F401  (models: registers every table on db.metadata)
     from app.events import episodes  # noqa: F401  (registers the stock episodes to run before each commit)
+    from app.webhooks import tasks  # noqa: F401  (registers the worker's tasks and the enqueue after each commit)
+    from app.worker import init_celery
 
     db.init_app(app)
     configure_engines(app)
@@ -54,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     limiter.init_app(app)
     metrics.init_app(app)
+    init_celery(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,6 +3,7 @@ recomputing the stored alert figures."""
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import time
 
@@ -133,6 +134,23 @@ def _load_demo() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    @app.cli.command("worker", context_settings={"ignore_unknown_options": True})
+    @click.option("--concurrency", default=8, show_default=True, help="Deliveries in flight at once (threads).")
+    @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+    def worker_command(concurrency, celery_args):
+        """Run a background worker (webhook deliveries) on BROKER_URL; extra arguments go to Celery."""
+        app.extensions["celery"].worker_main(["worker", "--pool=threads", f"--concurrency={concurrency}",
+                                              "--loglevel=INFO", *celery_args])
+
+    @app.cli.command("scheduler", context_settings={"ignore_unknown_options": True})
+    @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+    def scheduler_command(celery_args):
+        """Run the scheduler: every WEBHOOK_SWEEP_SECONDS it enqueues what was committed but never
+        enqueued, and deliveries left by a worker that died. Run exactly one."""
+        schedule = Path(app.instance_path) / "scheduler-schedule"
+        schedule.parent.mkdir(parents=True, exist_ok=True)
+        app.extensions["celery"].start(["beat", "--loglevel=INFO", f"--schedule={schedule}", *celery_args])
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load demo data (a company, its admin, warehouses, catalogue, stock) unless already loaded."""

@@ -11,4 +11,4 @@ from app.products.models import Product, ProductType  # noqa: F401
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine  # noqa: F401
 from app.suppliers.models import ProductSupplier, Supplier  # noqa: F401
 from app.warehouses.models import Warehouse  # noqa: F401
-from app.webhooks.models import WebhookSubscription  # noqa: F401
+from app.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401

@@ -52,15 +52,26 @@ class UnitOfWork:
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
 
-# Run, in order, when a use case's block has ended without an error, before it commits: what they
-# write commits with the use case. Registered once, at import, by before_commit.
+# Run, in order, when a use case's block has ended without an error, before it commits (what they
+# write commits with the use case), and after it has committed. Registered once, at import.
 _BEFORE_COMMIT: list[Callable[[UnitOfWork], None]] = []
+
+
+_AFTER_COMMIT: list[Callable[[UnitOfWork], None]] = []
 
 
 def before_commit(hook: Callable[[UnitOfWork], None]) -> Callable[[UnitOfWork], None]:
     """Decorator: run `hook(unit)` at the end of every use case, inside its transaction."""
     if hook not in _BEFORE_COMMIT:
         _BEFORE_COMMIT.append(hook)
+    return hook
+
+
+def after_commit(hook: Callable[[UnitOfWork], None]) -> Callable[[UnitOfWork], None]:
+    """Decorator: run `hook(unit)` once a use case has committed (not when it rolled back). The
+    change stands whatever the hook does: it must not raise."""
+    if hook not in _AFTER_COMMIT:
+        _AFTER_COMMIT.append(hook)
     return hook
 
 
@@ -104,6 +115,8 @@ def use_case() -> Iterator[UnitOfWork]:
         raise
     finally:
         _current.reset(token)
+    for hook in _AFTER_COMMIT:
+        hook(unit)
 
 
 # MySQL: 1213 deadlock found, 1205 lock wait timeout. Both roll the transaction back; retrying

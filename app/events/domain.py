@@ -1,6 +1,7 @@
 """Stock episodes: which events a level's change emits, from its state before and after."""
 
 STOCK_LOW, STOCK_OUT, STOCK_REPLENISHED = "stock.low", "stock.out", "stock.replenished"
+PING = "ping"
 
 # Every type an event may have, in the order of API.md's catalogue.
 EVENT_TYPES = (
@@ -8,7 +9,7 @@ EVENT_TYPES = (
     "purchase_order.ordered", "purchase_order.received", "purchase_order.closed", "purchase_order.cancelled",
     "purchase_order.receipt_created",
     "order.created", "order.shipped", "order.cancelled",
-    "ping",
+    PING,
 )
 
 LevelState = tuple[int, int | None]  # (available, alert threshold: None while the level never alerts)

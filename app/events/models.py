@@ -21,8 +21,12 @@ class Event(db.Model):
     type: so.Mapped[str] = so.mapped_column(sa.String(40))
     data: so.Mapped[dict] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # When a worker turned it into deliveries to the matching subscriptions; NULL until then, which
+    # is what the scheduler's sweep looks for (an enqueue lost between the commit and the broker).
+    dispatched_at: so.Mapped[dt.datetime | None]
 
     __table_args__ = (
         sa.Index("ix_events_company_id_id", "company_id", "id"),
         sa.Index("ix_events_company_id_type_id", "company_id", "type", "id"),
+        sa.Index("ix_events_dispatched_at_id", "dispatched_at", "id"),
     )

@@ -10,6 +10,9 @@ from app.common.schemas import ErrorSchema
 from app.common.transaction import retry_on_deadlock
 from app.webhooks import service
 from app.webhooks.schemas import (
+    DeliveryListArgs,
+    DeliveryPageSchema,
+    DeliverySchema,
     SecretSchema,
     WebhookCreatedSchema,
     WebhookCreateSchema,
@@ -90,3 +93,49 @@ class RotateSecret(MethodView):
     def post(self, webhook_id):
         """Replace the signing secret; the old one signs nothing from now on"""
         return service.rotate_secret(current_company_id(), webhook_id)
+
+
+@blp.route("/<int:webhook_id>/test")
+class TestPing(MethodView):
+    @blp.auth_required(Role.admin)
+    @retry_on_deadlock
+    @blp.response(202, DeliverySchema)
+    @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
+    def post(self, webhook_id):
+        """Queue a `ping` event to this subscription alone
+
+        Answers 202 with its delivery (pending): a worker posts it like any other event, signed,
+        and `GET /{id}/deliveries` shows how it went.
+        """
+        return service.send_test(current_company_id(), webhook_id)
+
+
+@blp.route("/<int:webhook_id>/deliveries")
+class Deliveries(MethodView):
+    @blp.auth_required(Role.admin)
+    @blp.arguments(DeliveryListArgs, location="query")
+    @blp.response(200, DeliveryPageSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
+    def get(self, args, webhook_id):
+        """The subscription's deliveries, newest first, cursor-paginated
+
+        `pending` (queued, or waiting for its next attempt at `next_attempt_at`), `succeeded` (a
+        2xx answer) or `failed` (every retry of the schedule failed). Each failed attempt is
+        retried after the next delay of the schedule — by default 30 s, 2 min, 10 min, 30 min,
+        1 h, 2 h, 4 h and 8 h, each ±20 % (jitter): 8 retries over about 15 hours;
+        `WEBHOOK_RETRY_SCHEDULE` (seconds, comma-separated) replaces it. A 2xx answer within 5 s
+        delivers; redirects are not followed; at most 1 KB of the answer is read. A subscription
+        whose deliveries have all failed for 3 days is disabled (`disabled_reason`).
+        """
+        return service.list_deliveries(current_company_id(), webhook_id, **args)
+
+
+@blp.route("/<int:webhook_id>/deliveries/<int:delivery_id>/retry")
+class RetryDelivery(MethodView):
+    @blp.auth_required(Role.admin)
+    @retry_on_deadlock
+    @blp.response(202, DeliverySchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such webhook or delivery in your company")
+    def post(self, webhook_id, delivery_id):
+        """Queue a delivery again, now (a failed one gets a fresh round of retries)"""
+        return service.retry_delivery(current_company_id(), webhook_id, delivery_id)

@@ -2,12 +2,12 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.common.fields import StrictBoolean, Text, UTCDateTime
+from app.common.fields import Cursor, StrictBoolean, Text, UTCDateTime
 from app.common.pagination import PageArgs
-from app.events.domain import EVENT_TYPES
+from app.events.domain import EVENT_TYPES, PING
 
 ALL = "*"
-SUBSCRIBABLE = tuple(t for t in EVENT_TYPES if t != "ping")  # a ping goes to whoever is tested
+SUBSCRIBABLE = tuple(t for t in EVENT_TYPES if t != PING)  # a ping goes to whoever is tested
 
 
 class WebhookSchema(Schema):
@@ -57,3 +57,26 @@ class WebhookUpdateSchema(Schema):
 
 class WebhookListArgs(PageArgs):
     pass
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    event_id = fields.String(attribute="event.public_id", metadata={"description": "evt_… of the event delivered"})
+    event_type = fields.String(attribute="event.type")
+    status = fields.String(metadata={"enum": ["pending", "succeeded", "failed"]})
+    attempts = fields.Integer()
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    last_attempt_at = UTCDateTime(allow_none=True)
+    next_attempt_at = UTCDateTime(allow_none=True, metadata={"description": "null once succeeded or failed"})
+    duration_ms = fields.Integer(allow_none=True)
+
+
+class DeliveryListArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Cursor("d", metadata={"type": "string", "description": "next_cursor of the previous page"})
+
+
+class DeliveryPageSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+    next_cursor = Cursor("d", metadata={"type": "string", "nullable": True, "description": "null on the last page"})

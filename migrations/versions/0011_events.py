@@ -24,12 +24,14 @@ def upgrade():
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('dispatched_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_events_company_id_companies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
     sa.UniqueConstraint('public_id', name=op.f('uq_events_public_id'))
     )
     op.create_index('ix_events_company_id_id', 'events', ['company_id', 'id'], unique=False)
     op.create_index('ix_events_company_id_type_id', 'events', ['company_id', 'type', 'id'], unique=False)
+    op.create_index('ix_events_dispatched_at_id', 'events', ['dispatched_at', 'id'], unique=False)
 
 
 def downgrade():

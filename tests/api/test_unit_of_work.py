@@ -63,11 +63,16 @@ def test_the_outer_use_case_failing_undoes_the_inner_one(app):
 
 
 def test_what_a_use_case_collects_is_shared_with_the_use_cases_inside_it(app):
+    from app.events.service import record
+
     with app.app_context():
         with use_case() as outer:
-            outer.events.append("order.created")
+            company = Company(name="Initech")
+            db.session.add(company)
+            db.session.flush()
+            record(company.id, "order.created", {})
             with use_case() as inner:
-                inner.events.append("stock.low")
-            assert outer.events == ["order.created", "stock.low"]
+                record(company.id, "stock.low", {})
+            assert [event.type for event in outer.events] == ["order.created", "stock.low"]
         with use_case() as later:
             assert later.events == []

@@ -91,6 +91,9 @@ def server_environment(database_url: str) -> dict:
         # Every story registers its own company and logs in from 127.0.0.1; the production
         # default (10 per minute per address) would turn the suite into a rate-limit test.
         "RATELIMIT_AUTH": "1000 per minute",
+        # No worker serves this server: its events are kept in the outbox and their enqueue goes
+        # to an in-process broker. test_webhook_worker.py runs a stack of its own on Redis.
+        "BROKER_URL": "memory://",
         # The venv's scripts (flask, gunicorn) first, as they are on the image's PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

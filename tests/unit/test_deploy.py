@@ -77,3 +77,12 @@ def test_gunicorn_freezes_the_loaded_app_out_of_the_garbage_collector(monkeypatc
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
     settings["post_worker_init"](worker=None)
     assert frozen == [True]
+
+
+def test_compose_runs_a_worker_and_a_scheduler_on_redis_with_the_apps_environment():
+    services = _compose()["services"]
+    assert services["worker"]["command"] == ["flask", "worker"]
+    assert services["scheduler"]["command"] == ["flask", "scheduler"]
+    for name in ("worker", "scheduler"):
+        assert services[name]["environment"] == services["app"]["environment"]
+    assert services["app"]["environment"]["BROKER_URL"].startswith("redis://redis:6379/")

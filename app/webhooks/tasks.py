@@ -1,0 +1,53 @@
+"""The worker's tasks, and enqueueing them (right after a use case commits its events)."""
+
+import logging
+
+from celery import shared_task
+
+from app.common.transaction import UnitOfWork, after_commit
+from app.webhooks import delivery
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="webhooks.dispatch")
+def dispatch(event_ids: list[int]) -> None:
+    for delivery_id in delivery.dispatch(event_ids):
+        deliver.delay(delivery_id)
+
+
+@shared_task(name="webhooks.deliver")
+def deliver(delivery_id: int) -> None:
+    retry_in = delivery.attempt(delivery_id)
+    if retry_in is not None:
+        deliver.apply_async((delivery_id,), countdown=retry_in)
+
+
+@shared_task(name="webhooks.sweep")
+def sweep() -> None:
+    events, deliveries = delivery.overdue()
+    if events:
+        dispatch.delay(events)
+    for delivery_id in deliveries:
+        deliver.delay(delivery_id)
+
+
+@after_commit
+def enqueue_events(unit: UnitOfWork) -> None:
+    """Hand the committed events to the workers. If the broker cannot take them now, the change
+    stands and the scheduler's sweep enqueues them later: the outbox is the truth."""
+    event_ids = [event.id for event in unit.events]
+    if not event_ids:
+        return
+    try:
+        dispatch.delay(event_ids)
+    except Exception:  # noqa: BLE001 (any broker failure: logged, swept later)
+        log.warning("could not enqueue events %s; the sweep will", event_ids, exc_info=True)
+
+
+def enqueue_delivery(delivery_id: int) -> None:
+    """Queue one committed delivery; if the broker cannot take it now, the sweep will."""
+    try:
+        deliver.delay(delivery_id)
+    except Exception:  # noqa: BLE001 (any broker failure: logged, swept later)
+        log.warning("could not enqueue delivery %s; the sweep will", delivery_id, exc_info=True)
