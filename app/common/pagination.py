@@ -41,3 +41,12 @@ def paginate(statement, page: int, per_page: int) -> dict:
     """Run a select for one page; Flask-SQLAlchemy does the offset and count."""
     result = db.paginate(statement, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False, count=True)
     return {"items": result.items, "page": page, "per_page": per_page, "total": result.total}
+
+
+def cursor_page(statement, id_column, limit: int, cursor: int | None = None) -> dict:
+    """One page of a list newest first by id, after the `cursor` id if given: {items, next_cursor}.
+    Rows added while a client pages only ever appear before its first page."""
+    if cursor is not None:
+        statement = statement.where(id_column < cursor)
+    rows = db.session.scalars(statement.order_by(id_column.desc()).limit(limit + 1)).all()
+    return {"items": rows[:limit], "next_cursor": rows[limit - 1].id if len(rows) > limit else None}

@@ -5,6 +5,7 @@ import secrets
 import sqlalchemy as sa
 
 from app import metrics
+from app.common.pagination import cursor_page
 from app.common.transaction import current_unit
 from app.events.models import Event
 from app.extensions import db
@@ -28,8 +29,4 @@ def list_events(company_id: int, limit: int, cursor: int | None = None, type: st
     statement = sa.select(Event).where(Event.company_id == company_id)
     if type is not None:
         statement = statement.where(Event.type == type)
-    if cursor is not None:
-        statement = statement.where(Event.id < cursor)
-    rows = db.session.scalars(statement.order_by(Event.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    return {"items": rows[:limit], "next_cursor": rows[limit - 1].id if more else None}
+    return cursor_page(statement, Event.id, limit, cursor)

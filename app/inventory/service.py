@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app.alerts import read_model
 from app.alerts.read_model import effective_threshold
+from app.common.pagination import cursor_page
 from app.common.tenancy import get_owned
 from app.common.transaction import use_case
 from app.companies.models import Company
@@ -103,8 +104,6 @@ def list_movements(company_id: int, limit: int, cursor: int | None = None, produ
     if until is not None:
         window = sa.and_(window, StockMovement.occurred_at <= until)
     statement = statement.where(window)
-    if cursor is not None:
-        statement = statement.where(StockMovement.id < cursor)
     if purchase_order_id is not None:
         # A purchase order's rows are few, wherever they sit in the ledger.
         statement = statement.with_hint(StockMovement, "USE INDEX (ix_stock_movements_company_purchase_order)", "mysql")
@@ -114,9 +113,7 @@ def list_movements(company_id: int, limit: int, cursor: int | None = None, produ
     elif warehouse_id is not None and product_id is None:
         # MySQL would otherwise intersect the warehouse's foreign-key index with this one, then sort.
         statement = statement.with_hint(StockMovement, "USE INDEX (ix_stock_movements_company_warehouse)", "mysql")
-    rows = db.session.scalars(statement.order_by(StockMovement.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    return {"items": rows[:limit], "next_cursor": rows[limit - 1].id if more else None}
+    return cursor_page(statement, StockMovement.id, limit, cursor)
 
 
 def _is_small(company_id: int, window) -> bool:

@@ -4,6 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import mysql
 
 from app.common.time import utcnow
 from app.extensions import db
@@ -29,6 +30,9 @@ class WebhookSubscription(db.Model):
 
 
 DELIVERY_STATUSES = ("pending", "succeeded", "failed")
+# Microseconds on MySQL too (its DATETIME keeps whole seconds): a retry due in 1.2 s must not be
+# due after 1.
+PreciseDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
 
 
 class WebhookDelivery(db.Model):
@@ -44,11 +48,11 @@ class WebhookDelivery(db.Model):
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     last_status_code: so.Mapped[int | None]
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
-    last_attempt_at: so.Mapped[dt.datetime | None]
-    next_attempt_at: so.Mapped[dt.datetime | None]
+    last_attempt_at: so.Mapped[dt.datetime | None] = so.mapped_column(PreciseDateTime)
+    next_attempt_at: so.Mapped[dt.datetime | None] = so.mapped_column(PreciseDateTime)
     duration_ms: so.Mapped[int | None]
     # Until when a worker holds it (an attempt in flight); a dead worker's claim simply expires.
-    claimed_until: so.Mapped[dt.datetime | None]
+    claimed_until: so.Mapped[dt.datetime | None] = so.mapped_column(PreciseDateTime)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
     event: so.Mapped["Event"] = so.relationship()  # noqa: F821

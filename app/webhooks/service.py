@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.common.pagination import paginate
+from app.common.pagination import cursor_page, paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
 from app.common.transaction import use_case
@@ -60,10 +60,7 @@ def list_deliveries(company_id: int, webhook_id: int, limit: int, cursor: int | 
     get_owned(WebhookSubscription, company_id, webhook_id)
     statement = (sa.select(WebhookDelivery).where(WebhookDelivery.subscription_id == webhook_id)
                  .options(so.joinedload(WebhookDelivery.event)))
-    if cursor is not None:
-        statement = statement.where(WebhookDelivery.id < cursor)
-    rows = db.session.scalars(statement.order_by(WebhookDelivery.id.desc()).limit(limit + 1)).all()
-    return {"items": rows[:limit], "next_cursor": rows[limit - 1].id if len(rows) > limit else None}
+    return cursor_page(statement, WebhookDelivery.id, limit, cursor)
 
 
 def send_test(company_id: int, webhook_id: int) -> WebhookDelivery:

@@ -12,12 +12,21 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="webhooks.dispatch")
 def dispatch(event_ids: list[int]) -> None:
-    for delivery_id in delivery.dispatch(event_ids):
+    """Make the events' deliveries; attempt the first here (no round trip through the broker: most
+    events have one subscriber), hand the others to other workers."""
+    created = delivery.dispatch(event_ids)
+    for delivery_id in created[1:]:
         deliver.delay(delivery_id)
+    if created:
+        _attempt(created[0])
 
 
 @shared_task(name="webhooks.deliver")
 def deliver(delivery_id: int) -> None:
+    _attempt(delivery_id)
+
+
+def _attempt(delivery_id: int) -> None:
     retry_in = delivery.attempt(delivery_id)
     if retry_in is not None:
         deliver.apply_async((delivery_id,), countdown=retry_in)
