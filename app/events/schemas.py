@@ -2,29 +2,24 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.alerts.schemas import AlertSupplierSchema
+from app.alerts.schemas import AlertSchema
 from app.common.fields import Cursor, UTCDateTime
 from app.events.domain import EVENT_TYPES
 
 
-class LevelSnapshotSchema(Schema):
-    """`data` of stock.low, stock.out and stock.replenished: the level as of the change."""
+class LevelSnapshotSchema(AlertSchema):
+    """`data` of stock.low, stock.out and stock.replenished: the level as of the change, with the
+    alerts' fields and meanings."""
 
     level_id = fields.Integer()
-    product_id = fields.Integer()
-    sku = fields.String()
-    product_name = fields.String()
-    warehouse_id = fields.Integer()
-    warehouse_name = fields.String()
-    on_hand = fields.Integer()
-    reserved = fields.Integer()
-    current_stock = fields.Integer(metadata={"description": "Available: on_hand − reserved"})
     threshold = fields.Integer(allow_none=True, metadata={"description": "null while the level does not alert"})
-    incoming = fields.Integer()
     days_until_stockout = fields.Integer(
         allow_none=True, metadata={"description": "0 when out of stock; null when it sold nothing in the company's window"})
-    suggested_reorder_quantity = fields.Integer()
-    supplier = fields.Nested(AlertSupplierSchema, allow_none=True)
+
+    class Meta:
+        fields = ("level_id", "product_id", "sku", "product_name", "warehouse_id", "warehouse_name", "on_hand",
+                  "reserved", "current_stock", "threshold", "incoming", "days_until_stockout",
+                  "suggested_reorder_quantity", "supplier")
 
 
 class EventSchema(Schema):

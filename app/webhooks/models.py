@@ -60,5 +60,5 @@ class WebhookDelivery(db.Model):
     __table_args__ = (
         sa.Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
         sa.Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
-        sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
+        sa.CheckConstraint(f"status IN {DELIVERY_STATUSES}", name="status_known"),
     )

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from app.common.fields import Cursor, StrictBoolean, Text, UTCDateTime
 from app.common.pagination import PageArgs
 from app.events.domain import EVENT_TYPES, PING
+from app.webhooks.models import DELIVERY_STATUSES
 
 ALL = "*"
 SUBSCRIBABLE = tuple(t for t in EVENT_TYPES if t != PING)  # a ping goes to whoever is tested
@@ -63,7 +64,7 @@ class DeliverySchema(Schema):
     id = fields.Integer()
     event_id = fields.String(attribute="event.public_id", metadata={"description": "evt_… of the event delivered"})
     event_type = fields.String(attribute="event.type")
-    status = fields.String(metadata={"enum": ["pending", "succeeded", "failed"]})
+    status = fields.String(metadata={"enum": list(DELIVERY_STATUSES)})
     attempts = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)

@@ -16,15 +16,16 @@ from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.webhooks.urls import check_url
 
 
-def create_webhook(company_id: int, url: str, events: list[str], description=None, is_active=True) -> dict:
-    """The new subscription and its secret, which is never shown again (only replaced)."""
+def create_webhook(company_id: int, url: str, events: list[str], description=None, is_active=True) -> WebhookSubscription:
+    """The new subscription, with its secret as `secret` this once (it is never shown again, only replaced)."""
     check_url(url)
     secret = secrets.new_secret()
     with use_case():
         webhook = WebhookSubscription(company_id=company_id, url=url, events=events, description=description,
                                       is_active=is_active, secret_encrypted=secrets.seal(secret))
         db.session.add(webhook)
-    return {**_fields(webhook), "secret": secret}
+    webhook.secret = secret  # not a column: the answer's only copy in clear
+    return webhook
 
 
 def list_webhooks(company_id: int, page: int, per_page: int) -> dict:
@@ -98,8 +99,3 @@ def rotate_secret(company_id: int, webhook_id: int) -> dict:
         webhook = get_owned(WebhookSubscription, company_id, webhook_id, for_update=True)
         webhook.secret_encrypted = secrets.seal(secret)
     return {"secret": secret}
-
-
-def _fields(webhook: WebhookSubscription) -> dict:
-    return {name: getattr(webhook, name) for name in
-            ("id", "url", "events", "description", "is_active", "disabled_reason", "created_at", "updated_at")}

@@ -46,17 +46,17 @@ def enqueue_events(unit: UnitOfWork) -> None:
     """Hand the committed events to the workers. If the broker cannot take them now, the change
     stands and the scheduler's sweep enqueues them later: the outbox is the truth."""
     event_ids = [event.id for event in unit.events]
-    if not event_ids:
-        return
-    try:
-        dispatch.delay(event_ids)
-    except Exception:  # noqa: BLE001 (any broker failure: logged, swept later)
-        log.warning("could not enqueue events %s; the sweep will", event_ids, exc_info=True)
+    if event_ids:
+        _enqueue(dispatch, event_ids)
 
 
 def enqueue_delivery(delivery_id: int) -> None:
     """Queue one committed delivery; if the broker cannot take it now, the sweep will."""
+    _enqueue(deliver, delivery_id)
+
+
+def _enqueue(task, argument) -> None:
     try:
-        deliver.delay(delivery_id)
+        task.delay(argument)
     except Exception:  # noqa: BLE001 (any broker failure: logged, swept later)
-        log.warning("could not enqueue delivery %s; the sweep will", delivery_id, exc_info=True)
+        log.warning("could not enqueue %s(%s); the sweep will", task.name, argument, exc_info=True)
