@@ -65,6 +65,23 @@ class Config:
     # The scheduler sweeps every this many seconds for events and deliveries never enqueued.
     WEBHOOK_SWEEP_SECONDS = _int("WEBHOOK_SWEEP_SECONDS", 30)
 
+    # Low-stock emails over SMTP. Without MAIL_SERVER they are written to the log instead.
+    # MAIL_USE_TLS: STARTTLS on a plain connection (port 587); MAIL_USE_SSL: TLS from the start (465).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "StockFlow <stockflow@localhost>"
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+    # A worker holds an email this long while sending it; one that died holding it leaves it to the next sweep.
+    MAIL_CLAIM_SECONDS = _int("MAIL_CLAIM_SECONDS", 120)
+    # Seconds between a failed sending and the next; then the email is `failed`.
+    NOTIFICATION_RETRY_SCHEDULE = os.environ.get("NOTIFICATION_RETRY_SCHEDULE", "60,300,1800,7200")
+    # The scheduler plans the emails due (each minute's, the digests) and sends them every this many seconds.
+    NOTIFICATION_SWEEP_SECONDS = _int("NOTIFICATION_SWEEP_SECONDS", 15)
+
     # Background work (webhook deliveries, sweeps): Celery's broker. Unset: an embedded broker that
     # needs no server, kombu's filesystem transport in instance/broker/, for `make run`; Redis
     # (redis://host:6379/1) in compose and production.
@@ -105,3 +122,4 @@ class TestConfig(Config):
     LOG_LEVEL = "WARNING"
     # In-process and discarded: tests that need a worker start one on a real broker.
     BROKER_URL = "memory://"
+    MAIL_SERVER = None

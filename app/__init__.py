@@ -47,6 +47,7 @@ class BoundedIntConverter(IntegerConverter):
 def register_extensions(app: Flask) -> None:
     from app import metrics, models  # noqa: F401  (models: registers every table on db.metadata)
     from app.events import episodes  # noqa: F401  (registers the stock episodes to run before each commit)
+    from app.notifications import tasks as notification_tasks  # noqa: F401  (registers the email tasks)
     from app.webhooks import tasks  # noqa: F401  (registers the worker's tasks and the enqueue after each commit)
     from app.worker import init_celery
 
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from app.companies.routes import blp as companies_blp
     from app.events.routes import blp as events_blp
     from app.inventory.routes import blp as inventory_blp
+    from app.notifications.routes import blp as notifications_blp
     from app.orders.routes import blp as orders_blp
     from app.products.routes import blp as products_blp
     from app.products.routes import types_blp
@@ -79,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_blp, users_blp, companies_blp, warehouses_blp, types_blp, suppliers_blp,
                       products_blp, links_blp, bundles_blp, inventory_blp, orders_blp, alerts_blp, purchasing_blp,
-                      replenishment_blp, events_blp, webhooks_blp, health.blp):
+                      replenishment_blp, events_blp, webhooks_blp, notifications_blp, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(metrics.blp)
 

@@ -1,4 +1,5 @@
-"""Prometheus metrics at GET /metrics: HTTP requests, the database pool, stock movements and orders.
+"""Prometheus metrics at GET /metrics: HTTP requests, the database pool, stock movements, orders, events
+and the background work still to do.
 
 Under gunicorn every worker is its own process; with PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py
 sets a default) each one writes its values to files there and a scrape adds them all up
@@ -27,7 +28,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from app.blueprint import Blueprint
+from app.common.time import utcnow
 from app.extensions import db
+from app.notifications.models import EMAIL_STATUSES
+from app.webhooks.models import DELIVERY_STATUSES
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 # No "<name>_created" series: they double the output, and multiprocess mode has none anyway.
@@ -115,12 +119,48 @@ class PoolCollector(Collector):
             yield GaugeMetricFamily(*POOL_METRICS[key], value=value)
 
 
+class OutboxCollector(Collector):
+    """What background work has left to do, read from the database at scrape time: the same figures
+    from every API process, whichever host the workers run on."""
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        if not has_app_context():
+            return
+        from app.notifications.sending import by_status  # at scrape time: they import this module
+        from app.webhooks.delivery import backlog
+
+        try:
+            deliveries, oldest = backlog()
+            emails = by_status()
+        finally:
+            db.session.rollback()
+        family = GaugeMetricFamily("stockflow_webhook_deliveries", "Webhook deliveries by status", labels=["status"])
+        for status in DELIVERY_STATUSES:
+            family.add_metric([status], deliveries.get(status, 0))
+        yield family
+        family = GaugeMetricFamily("stockflow_notification_emails", "Low-stock emails by status", labels=["status"])
+        for status in EMAIL_STATUSES:
+            family.add_metric([status], emails.get(status, 0))
+        yield family
+        yield GaugeMetricFamily(
+            "stockflow_events_queue_lag_seconds",
+            "Age of the oldest event not yet delivered to every subscription (never dispatched, or with a "
+            "delivery pending); 0 when there is none",
+            value=(utcnow() - oldest).total_seconds() if oldest else 0)
+
+
+OUTBOX = OutboxCollector()
+
 if MULTIPROCESS:
     # Each worker publishes its own pool whenever a connection is taken or given back; a scrape
     # adds up the live workers.
     _POOL_GAUGES = {key: Gauge(name, text, multiprocess_mode="livesum") for key, (name, text) in POOL_METRICS.items()}
 else:
     REGISTRY.register(PoolCollector())
+    REGISTRY.register(OUTBOX)
 
 
 def _publish_pool(engine) -> None:
@@ -165,7 +205,11 @@ class Metrics(MethodView):
             "latency by route template and status (`stockflow_http_requests_total`, "
             "`stockflow_http_request_duration_seconds`), the database pool "
             "(`stockflow_db_pool_size`, `_checked_out`, `_overflow`), committed stock movements by "
-            "type (`stockflow_stock_movements_total`) and orders by event (`stockflow_orders_total`)."
+            "type (`stockflow_stock_movements_total`), orders by event (`stockflow_orders_total`), events "
+            "written by type (`stockflow_events_total`); from the database at scrape time, webhook "
+            "deliveries and low-stock emails by status (`stockflow_webhook_deliveries`, "
+            "`stockflow_notification_emails`) and the queue lag, the age of the oldest event not yet "
+            "delivered (`stockflow_events_queue_lag_seconds`)."
         ),
     )
     def get(self):
@@ -174,6 +218,7 @@ class Metrics(MethodView):
         if MULTIPROCESS:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
+            registry.register(OUTBOX)
         encode, content_type = choose_encoder(request.headers.get("Accept", ""))
         return Response(encode(registry), content_type=content_type)
 

@@ -6,6 +6,7 @@ from app.companies.models import Company  # noqa: F401
 from app.events.models import Event  # noqa: F401
 from app.idempotency.models import IdempotencyKey  # noqa: F401
 from app.inventory.models import DailySale, InventoryLevel, StockMovement  # noqa: F401
+from app.notifications.models import EmailedEpisode, NotificationEmail, NotificationSettings  # noqa: F401
 from app.orders.models import Order, OrderLine, OrderReservation  # noqa: F401
 from app.products.models import Product, ProductType  # noqa: F401
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine  # noqa: F401

@@ -28,7 +28,11 @@ def init_celery(app: Flask) -> Celery:
         task_publish_retry=False,
         broker_connection_timeout=2,
         broker_transport_options=_transport_options(app.config),
-        beat_schedule={"sweep": {"task": "webhooks.sweep", "schedule": float(app.config["WEBHOOK_SWEEP_SECONDS"])}},
+        beat_schedule={
+            "sweep": {"task": "webhooks.sweep", "schedule": float(app.config["WEBHOOK_SWEEP_SECONDS"])},
+            "notifications": {"task": "notifications.sweep",
+                              "schedule": float(app.config["NOTIFICATION_SWEEP_SECONDS"])},
+        },
         worker_hijack_root_logger=False,
     )
     celery.set_default()

@@ -19,6 +19,11 @@ def exact_string(length: int) -> sa.types.TypeEngine:
     return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
 
 
+# Microseconds on MySQL too (its DATETIME keeps whole seconds): a retry due in 1.2 s must not be
+# due after 1.
+PreciseDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
+
+
 # Full case folding can turn one character into three ('ﬃ' → 'ffi'), so a name of 120 characters
 # may fold to 360; the key column leaves room for canonical decomposition on top.
 NAME_LENGTH, NAME_KEY_LENGTH = 120, 480

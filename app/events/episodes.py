@@ -36,7 +36,7 @@ def record_stock_episodes(unit: UnitOfWork) -> None:
         snapshots = level_snapshots(company_id, [i for i, (company, _) in crossed.items() if company == company_id])
         for level_id, snapshot in sorted(snapshots.items()):
             for event_type in crossed[level_id][1]:
-                record(company_id, event_type, schema.dump(snapshot))
+                record(company_id, event_type, schema.dump(snapshot), level_id=level_id)
 
 
 def _states_now(unit: UnitOfWork, watched) -> list[tuple[int, int, int, int | None]]:

@@ -21,6 +21,8 @@ class Event(db.Model):
     type: so.Mapped[str] = so.mapped_column(sa.String(40))
     data: so.Mapped[dict] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # The level a stock event is about (None for the others): what finds a level's episode.
+    level_id: so.Mapped[int | None]
     # When a worker turned it into deliveries to the matching subscriptions; NULL until then, which
     # is what the scheduler's sweep looks for (an enqueue lost between the commit and the broker).
     dispatched_at: so.Mapped[dt.datetime | None]
@@ -29,4 +31,6 @@ class Event(db.Model):
         sa.Index("ix_events_company_id_id", "company_id", "id"),
         sa.Index("ix_events_company_id_type_id", "company_id", "type", "id"),
         sa.Index("ix_events_dispatched_at_id", "dispatched_at", "id"),
+        sa.Index("ix_events_level_id_type_id", "level_id", "type", "id"),
+        sa.Index("ix_events_company_id_type_created_at", "company_id", "type", "created_at"),
     )

@@ -11,10 +11,14 @@ leaves it to the next sweep. Delivery is at least once: receivers deduplicate by
 import datetime as dt
 import json
 import random
+import threading
 import time
+import urllib.parse
+from dataclasses import dataclass
 
-import requests
+import certifi
 import sqlalchemy as sa
+import urllib3
 from flask import current_app
 
 from app.common.time import utcnow
@@ -37,35 +41,59 @@ def retry_schedule() -> list[float]:
     return [float(part) for part in current_app.config["WEBHOOK_RETRY_SCHEDULE"].split(",") if part.strip()]
 
 
-def dispatch(event_ids: list[int]) -> list[int]:
+@dataclass
+class Attempt:
+    """A claimed delivery, with all that posting it needs: no transaction is open while it is posted."""
+
+    delivery_id: int
+    attempts: int  # before this one
+    subscription_id: int
+    url: str | None  # None: the subscription is no longer active
+    sealed_secret: str
+    event: Event
+
+
+def dispatch(event_ids: list[int], claim_first: bool = False) -> tuple[list[int], Attempt | None]:
     """Make the deliveries of these events, once each: one per active subscription of the event's
-    company that takes its type. Returns the new deliveries' ids."""
-    created = []
+    company that takes its type. Returns the new deliveries' ids and, with `claim_first`, the first
+    one already claimed (in the same transaction) for the caller to attempt at once."""
+    created, first = [], None
     for event_id in event_ids:
         with use_case():
+            now = utcnow()
             claimed = db.session.execute(
                 sa.update(Event).where(Event.id == event_id, Event.dispatched_at.is_(None))
-                .values(dispatched_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+                .values(dispatched_at=now).execution_options(synchronize_session=False)).rowcount
             if not claimed:
                 continue
             event = db.session.get(Event, event_id)
-            deliveries = [
-                WebhookDelivery(company_id=event.company_id, subscription_id=subscription.id, event_id=event.id,
-                                status="pending", attempts=0, next_attempt_at=utcnow())
-                for subscription in db.session.scalars(
+            subscriptions = [
+                subscription for subscription in db.session.scalars(
                     sa.select(WebhookSubscription).where(WebhookSubscription.company_id == event.company_id,
                                                          WebhookSubscription.is_active.is_(True))
                     .order_by(WebhookSubscription.id))
-                if "*" in subscription.events or event.type in subscription.events
-            ]
+                if "*" in subscription.events or event.type in subscription.events]
+            deliveries = [WebhookDelivery(company_id=event.company_id, subscription_id=subscription.id,
+                                          event_id=event.id, status="pending", attempts=0, next_attempt_at=now)
+                          for subscription in subscriptions]
+            if claim_first and first is None and deliveries:
+                deliveries[0].claimed_until = _claim_end(now)
             db.session.add_all(deliveries)
-        created += [delivery.id for delivery in deliveries]
-    return created
+        if claim_first and first is None and deliveries:
+            first = Attempt(deliveries[0].id, 0, subscriptions[0].id, subscriptions[0].url,
+                            subscriptions[0].secret_encrypted, event)
+            created += [delivery.id for delivery in deliveries[1:]]
+        else:
+            created += [delivery.id for delivery in deliveries]
+    return created, first
 
 
-def attempt(delivery_id: int) -> float | None:
-    """Post the delivery once, if it is due and no one else holds it; record the outcome. Returns the
-    seconds until its next attempt when it failed and will be retried."""
+def _claim_end(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=current_app.config["WEBHOOK_CLAIM_SECONDS"])
+
+
+def claim(delivery_id: int) -> Attempt | None:
+    """Claim the delivery if it is due and no one else holds it."""
     now = utcnow()
     with use_case():
         claimed = db.session.execute(
@@ -73,42 +101,90 @@ def attempt(delivery_id: int) -> float | None:
             .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
                    WebhookDelivery.next_attempt_at <= now,
                    sa.or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
-            .values(claimed_until=now + dt.timedelta(seconds=current_app.config["WEBHOOK_CLAIM_SECONDS"]))
+            .values(claimed_until=_claim_end(now))
             .execution_options(synchronize_session=False)).rowcount
     if not claimed:
         return None
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
-    if not subscription.is_active:
-        outcome = (None, "the subscription is inactive", 0)
-    else:
-        url, secret, event = subscription.url, secrets.unseal(subscription.secret_encrypted), delivery.event
-        body = json.dumps(EventSchema().dump(event), separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "StockFlow-Webhooks/1",
-                   "StockFlow-Event-Id": event.public_id, "StockFlow-Event-Type": event.type,
-                   "StockFlow-Delivery-Id": str(delivery.id)}
-        db.session.rollback()  # no transaction stays open while the receiver takes its time
-        outcome = _post(url, secret, body, headers)
-    return _record(delivery_id, *outcome)
+    found = Attempt(delivery_id, delivery.attempts, subscription.id, subscription.url if subscription.is_active else None,
+                    subscription.secret_encrypted, delivery.event)
+    db.session.rollback()
+    return found
+
+
+def attempt(delivery_id: int) -> float | None:
+    """Post the delivery once, if it is due and no one else holds it; record the outcome. Returns the
+    seconds until its next attempt when it failed and will be retried."""
+    claimed = claim(delivery_id)
+    return perform(claimed) if claimed is not None else None
+
+
+def perform(claimed: Attempt) -> float | None:
+    """Post a claimed delivery once and record the outcome; the seconds until the next attempt, if any."""
+    if claimed.url is None:
+        return _record(claimed, None, "the subscription is inactive", 0)
+    event = claimed.event
+    body = json.dumps(EventSchema().dump(event), separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "StockFlow-Webhooks/1",
+               "StockFlow-Event-Id": event.public_id, "StockFlow-Event-Type": event.type,
+               "StockFlow-Delivery-Id": str(claimed.delivery_id)}
+    return _record(claimed, *_post(claimed.url, secrets.unseal(claimed.sealed_secret), body, headers))
+
+
+_local = threading.local()
+POOLS_PER_THREAD = 32
+
+
+def _pool(scheme: str, host: str, port: int, address: str) -> urllib3.HTTPConnectionPool:
+    """A connection pool to `address` for `host`, per worker thread: connections to a receiver are
+    kept alive between posts. HTTPS checks the certificate against `host` and sends it as SNI."""
+    pools = _local.__dict__.setdefault("pools", {})
+    key = (scheme, host, port, address)
+    if key not in pools:
+        if len(pools) >= POOLS_PER_THREAD:
+            pools.pop(next(iter(pools))).close()
+        if scheme == "https":
+            pools[key] = urllib3.HTTPSConnectionPool(address, port, maxsize=1, server_hostname=host, assert_hostname=host,
+                                                     cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
+        else:
+            pools[key] = urllib3.HTTPConnectionPool(address, port, maxsize=1)
+    return pools[key]
 
 
 def _post(url: str, secret: str, body: bytes, headers: dict) -> tuple[int | None, str | None, int]:
-    """(status code or None, error or None, milliseconds) of one signed POST of `body` to `url`."""
+    """(status code or None, error or None, milliseconds) of one signed POST of `body` to `url`.
+
+    The URL is checked again first (DNS may have changed since the subscription was made), and the
+    post goes to an address that check vetted, never to a fresh resolution."""
     started = time.monotonic()
     try:
-        check_url(url)  # again: DNS may have changed since the subscription was made
+        address = check_url(url)[0]
     except ValidationFailed as refused:
         return None, f"url refused: {refused.errors['url'][0]}", 0
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    shown = f"[{host}]" if ":" in host else host
     timestamp = int(time.time())
-    headers = {**headers, "StockFlow-Timestamp": str(timestamp),
-               "StockFlow-Signature": secrets.signature(secret, timestamp, body)}
+    headers = {**headers, "Host": shown if parts.port is None else f"{shown}:{parts.port}",
+               "StockFlow-Timestamp": str(timestamp), "StockFlow-Signature": secrets.signature(secret, timestamp, body)}
+    target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
     try:
-        with requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False,
-                           stream=True) as response:
-            response.raw.read(RESPONSE_CAP, decode_content=False)
-            code = response.status_code
-    except requests.RequestException as failure:
+        response = _pool(parts.scheme, host, port, address).urlopen(
+            "POST", target, body=body, headers=headers, redirect=False, retries=False, assert_same_host=False,
+            timeout=urllib3.Timeout(total=TIMEOUT_SECONDS), preload_content=False)
+        try:
+            response.read(RESPONSE_CAP, decode_content=False)
+        finally:
+            # A connection is kept for the next post only once its answer was read to the end.
+            if response.length_remaining == 0:
+                response.release_conn()
+            else:
+                response.close()
+    except (urllib3.exceptions.HTTPError, OSError) as failure:
         return None, f"{type(failure).__name__}: {failure}"[:500], _ms(started)
+    code = response.status
     return code, None if 200 <= code < 300 else f"answered {code}", _ms(started)
 
 
@@ -116,22 +192,24 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _record(delivery_id: int, status_code: int | None, error: str | None, duration_ms: int) -> float | None:
+def _record(claimed: Attempt, status_code: int | None, error: str | None, duration_ms: int) -> float | None:
+    """Write the attempt's outcome; the claim held it, so nobody else changed it meanwhile."""
     schedule, now = retry_schedule(), utcnow()
-    retry_in = None
+    attempts, retry_in = claimed.attempts + 1, None
+    outcome = {"attempts": attempts, "last_status_code": status_code, "last_error": error, "last_attempt_at": now,
+               "duration_ms": duration_ms, "claimed_until": None, "next_attempt_at": None}
+    if error is None:
+        outcome["status"] = "succeeded"
+    elif attempts > len(schedule):
+        outcome["status"] = "failed"
+    else:
+        retry_in = schedule[attempts - 1] * random.uniform(0.8, 1.2)
+        outcome["next_attempt_at"] = now + dt.timedelta(seconds=retry_in)
     with use_case():
-        delivery = db.session.get(WebhookDelivery, delivery_id, with_for_update=True, populate_existing=True)
-        delivery.attempts += 1
-        delivery.last_status_code, delivery.last_error, delivery.last_attempt_at = status_code, error, now
-        delivery.duration_ms, delivery.claimed_until = duration_ms, None
-        if error is None:
-            delivery.status, delivery.next_attempt_at = "succeeded", None
-        elif delivery.attempts > len(schedule):
-            delivery.status, delivery.next_attempt_at = "failed", None
-            _disable_if_failing(delivery.subscription_id, now)
-        else:
-            retry_in = schedule[delivery.attempts - 1] * random.uniform(0.8, 1.2)
-            delivery.next_attempt_at = now + dt.timedelta(seconds=retry_in)
+        db.session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id == claimed.delivery_id)
+                           .values(**outcome).execution_options(synchronize_session=False))
+        if outcome.get("status") == "failed":
+            _disable_if_failing(claimed.subscription_id, now)
     return retry_in
 
 
@@ -161,3 +239,16 @@ def overdue(limit: int = 500) -> tuple[list[int], list[int]]:
         .order_by(d.status, d.next_attempt_at).limit(limit)).all()
     db.session.rollback()
     return events, deliveries
+
+
+def backlog() -> tuple[dict[str, int], dt.datetime | None]:
+    """For monitoring: deliveries by status, and when the oldest event still to be delivered was
+    written (never dispatched, or with a delivery pending), None when there is none."""
+    d = WebhookDelivery
+    by_status = dict(db.session.execute(sa.select(d.status, sa.func.count()).group_by(d.status)).all())
+    oldest = min(filter(None, (
+        db.session.scalar(sa.select(sa.func.min(Event.created_at)).where(Event.dispatched_at.is_(None))),
+        db.session.scalar(sa.select(sa.func.min(Event.created_at)).join(d, d.event_id == Event.id)
+                          .where(d.status == "pending")),
+    )), default=None)
+    return by_status, oldest

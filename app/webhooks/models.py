@@ -4,8 +4,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects import mysql
 
+from app.common.models import PreciseDateTime
 from app.common.time import utcnow
 from app.extensions import db
 from app.inventory.models import LedgerId
@@ -30,9 +30,6 @@ class WebhookSubscription(db.Model):
 
 
 DELIVERY_STATUSES = ("pending", "succeeded", "failed")
-# Microseconds on MySQL too (its DATETIME keeps whole seconds): a retry due in 1.2 s must not be
-# due after 1.
-PreciseDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
 
 
 class WebhookDelivery(db.Model):

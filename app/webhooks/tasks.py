@@ -14,20 +14,19 @@ log = logging.getLogger(__name__)
 def dispatch(event_ids: list[int]) -> None:
     """Make the events' deliveries; attempt the first here (no round trip through the broker: most
     events have one subscriber), hand the others to other workers."""
-    created = delivery.dispatch(event_ids)
-    for delivery_id in created[1:]:
+    created, first = delivery.dispatch(event_ids, claim_first=True)
+    for delivery_id in created:
         deliver.delay(delivery_id)
-    if created:
-        _attempt(created[0])
+    if first is not None:
+        _retry_later(first.delivery_id, delivery.perform(first))
 
 
 @shared_task(name="webhooks.deliver")
 def deliver(delivery_id: int) -> None:
-    _attempt(delivery_id)
+    _retry_later(delivery_id, delivery.attempt(delivery_id))
 
 
-def _attempt(delivery_id: int) -> None:
-    retry_in = delivery.attempt(delivery_id)
+def _retry_later(delivery_id: int, retry_in: float | None) -> None:
     if retry_in is not None:
         deliver.apply_async((delivery_id,), countdown=retry_in)
 

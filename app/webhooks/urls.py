@@ -23,8 +23,10 @@ def _forbidden(address: str) -> bool:
             or ip.is_unspecified or not ip.is_global)
 
 
-def check_url(url: str) -> None:
-    """Raise ValidationFailed naming `url` unless events may be posted to it."""
+def check_url(url: str) -> list[str]:
+    """The addresses the URL's host resolves to, all of them allowed; else raise ValidationFailed
+    naming `url`. A delivery connects to one of these, not to a second resolution (which a DNS
+    server could answer differently: rebinding)."""
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
@@ -45,3 +47,4 @@ def check_url(url: str) -> None:
     if not current_app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"]:
         if any(_forbidden(info[4][0]) for info in infos):
             raise _refuse(f"host {parts.hostname} resolves to a loopback, private, link-local or multicast address")
+    return list(dict.fromkeys(info[4][0] for info in infos))

@@ -3,10 +3,12 @@ receiver (tests/e2e/test_webhook_worker.py runs them in a real worker on a real 
 
 import datetime as dt
 import json
+import socket
 
 import pytest
 import sqlalchemy as sa
 
+from app.common.time import utcnow
 from app.events.models import Event
 from app.extensions import db
 from app.webhooks import delivery
@@ -38,7 +40,7 @@ def run_worker(app) -> None:
     """What the workers do with what is committed: dispatch every event, then attempt every due
     delivery once."""
     with app.app_context():
-        delivery.dispatch(undispatched(app))
+        delivery.dispatch(undispatched(app))  # (the worker's task also claims the first and posts it at once)
         for delivery_id in delivery.overdue()[1]:
             delivery.attempt(delivery_id)
 
@@ -80,7 +82,7 @@ def test_only_subscriptions_taking_the_type_get_it_and_each_event_is_dispatched_
         events = undispatched(app)
         with app.app_context():
             first, again = delivery.dispatch(events), delivery.dispatch(events)
-        assert (len(first), again) == (1, [])
+        assert (len(first[0]), again) == (1, ([], None))
     assert [len(deliveries(account, webhook)) for account, webhook in ((acme, orders), (acme, stock), (globex, theirs))] == [1, 0, 0]
 
 
@@ -173,3 +175,70 @@ def test_deleting_a_subscription_deletes_its_delivery_log(app, acme):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookSubscription)) == 0
+
+
+def test_metrics_show_deliveries_by_status_and_the_queue_lag(app, client, acme, main):
+    from tests.api.test_metrics import value
+
+    clock = make_product(acme, "RETRO-CLOCK", {main: 10}, low_stock_threshold=5)
+    assert value(client, "stockflow_events_queue_lag_seconds") == 0
+    with receiving(statuses=[500]) as receiver:
+        subscribe(acme, receiver.url, events=["stock.low", "stock.out"])
+        sell(acme, clock, main, 6)
+        sell(acme, clock, main, 4)
+        with app.app_context():  # written two minutes ago, still undelivered
+            db.session.execute(sa.update(Event).values(created_at=utcnow() - dt.timedelta(minutes=2)))
+            db.session.commit()
+        assert value(client, "stockflow_events_queue_lag_seconds") >= 120
+        run_worker(app)
+        receiver.wait_for(2)
+    assert value(client, "stockflow_webhook_deliveries", status="succeeded") == 1
+    assert value(client, "stockflow_webhook_deliveries", status="pending") == 1  # the 500, retried later
+    assert value(client, "stockflow_webhook_deliveries", status="failed") == 0
+    assert value(client, "stockflow_events_queue_lag_seconds") >= 120  # that one is still to deliver
+
+
+def test_the_dispatch_task_posts_the_first_delivery_itself_and_leaves_the_others_to_other_workers(app, acme):
+    from app.webhooks import tasks
+
+    with receiving() as receiver:
+        first, second = subscribe(acme, receiver.url), subscribe(acme, receiver.url)
+        assert acme.post("/api/orders", json={"warehouse_id": acme.post("/api/warehouses", json={"name": "Main"}).json["id"],
+                                              "items": []}).status_code == 422  # no event from a refusal
+        assert acme.post(f"/api/webhooks/{first['id']}/test").status_code == 202
+        with app.app_context():
+            event_id = db.session.scalar(sa.select(Event.id))
+            db.session.execute(sa.update(Event).values(dispatched_at=None))  # as if it were a company-wide event
+            db.session.execute(sa.delete(WebhookDelivery))
+            db.session.commit()
+            tasks.dispatch.run([event_id])  # the other delivery is queued on the in-memory broker
+        [request] = receiver.wait_for(1)
+    [posted] = deliveries(acme, first)
+    [queued] = deliveries(acme, second)
+    assert request["headers"]["StockFlow-Delivery-Id"] == str(posted["id"])
+    assert (posted["status"], posted["attempts"], queued["status"], queued["attempts"]) == ("succeeded", 1, "pending", 0)
+    with app.app_context():
+        assert db.session.get(WebhookDelivery, queued["id"]).claimed_until is None  # any worker may take it
+
+
+def test_a_delivery_posts_to_the_address_its_check_vetted_not_to_a_second_lookup(app, acme, monkeypatch):
+    """DNS rebinding: the name is looked up on create and once per attempt; the post goes to what that
+    lookup vetted. A later lookup here would answer an address where nothing listens."""
+    real_lookup, lookups = socket.getaddrinfo, []
+
+    def lookup(host, port, *args, **kwargs):
+        if host != "hooks.stockflow.test":
+            return real_lookup(host, port, *args, **kwargs)
+        lookups.append(host)
+        return real_lookup("127.0.0.1" if len(lookups) <= 2 else "10.255.255.1", port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    with receiving() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        webhook = subscribe(acme, f"http://hooks.stockflow.test:{port}/hooks")
+        assert acme.post(f"/api/webhooks/{webhook['id']}/test").status_code == 202
+        run_worker(app)
+        [request] = receiver.wait_for(1)
+    assert request["headers"]["Host"] == f"hooks.stockflow.test:{port}"
+    assert lookups == ["hooks.stockflow.test"] * 2
+    assert deliveries(acme, webhook)[0]["status"] == "succeeded"

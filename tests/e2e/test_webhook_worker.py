@@ -1,5 +1,6 @@
-"""Webhooks end to end: gunicorn on MySQL, a Redis broker of the test's own, real `flask worker`
-and `flask scheduler` processes, and a local HTTP receiver. Nothing is mocked."""
+"""Webhooks and emails end to end: gunicorn on MySQL, a Redis broker of the test's own, real
+`flask worker` and `flask scheduler` processes, a local HTTP receiver and a local SMTP server.
+Nothing is mocked."""
 
 import contextlib
 import json
@@ -15,6 +16,7 @@ import requests
 
 from tests.e2e.conftest import ROOT, Client, free_port, migrate, serving, server_environment
 from tests.receiver import receiving, verifies
+from tests.smtp import parts, smtp_server
 
 
 class RedisServer:
@@ -61,23 +63,24 @@ def stack(live_server, tmp_path_factory):
     if not shutil.which("redis-server"):
         pytest.skip("redis-server is not installed")
     logs = tmp_path_factory.mktemp("webhooks")
-    redis_port = free_port()
+    redis_port, smtp_port = free_port(), free_port()
     environment = {
         **server_environment(live_server.database_url),
         "BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
         "WEBHOOK_ALLOW_HTTP": "1", "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
         "WEBHOOK_RETRY_SCHEDULE": "1,1,1,1", "WEBHOOK_CLAIM_SECONDS": "3", "WEBHOOK_SWEEP_SECONDS": "1",
+        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "NOTIFICATION_SWEEP_SECONDS": "1",
     }
     migrate(environment)
     redis = RedisServer(redis_port)
     redis.start()
     try:
-        with serving(environment, logs / "server.log") as base_url:
+        with smtp_server(smtp_port) as (mailbox, _), serving(environment, logs / "server.log") as base_url:
             processes = {"worker": background("worker", environment, logs / "worker.log"),
                          "scheduler": background("scheduler", environment, logs / "scheduler.log")}
             try:
                 yield {"base_url": base_url, "environment": environment, "processes": processes, "logs": logs,
-                       "redis": redis}
+                       "redis": redis, "mailbox": mailbox}
             finally:
                 for process in processes.values():
                     stop(process)
@@ -134,6 +137,23 @@ def test_a_sale_crossing_the_threshold_reaches_the_receiver_once_signed(admin):
     assert event["type"] == "stock.low" and event["data"]["current_stock"] == 4
     assert verifies(webhook["secret"], request)
     assert eventually(lambda: [d["status"] for d in deliveries(admin, webhook["id"])] == ["succeeded"])
+
+
+def test_a_level_going_low_is_emailed_by_the_worker_once(admin, stack):
+    """Immediate mode: the minute's stock.low events in one email, once that minute has ended."""
+    assert admin.put(f"/api/companies/{admin.company_id}/notifications",
+                     json={"low_stock_emails": ["buyer@example.com"], "mode": "immediate"}).status_code == 200
+    mailbox = stack["mailbox"]
+    already = len(mailbox.messages)
+    product, warehouse = shop(admin)
+    sell(admin, product, warehouse, 6)
+    sell(admin, product, warehouse, 1)  # the same episode
+    sent = mailbox.wait_for(already + 1, timeout=90)[already]  # the minute ends, settles, and the sweep plans it
+    time.sleep(3)
+    assert len(mailbox.messages) == already + 1
+    assert sent["to"] == ["buyer@example.com"]
+    text, html = parts(sent["message"])
+    assert "4 / 5" in text and "Webhook Co" in sent["message"]["Subject"] and "Clock" in html
 
 
 def test_two_failures_then_success_is_three_attempts_and_one_event(admin):
