@@ -138,7 +138,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--concurrency", default=8, show_default=True, help="Deliveries in flight at once (threads).")
     @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
     def worker_command(concurrency, celery_args):
-        """Run a background worker (webhook deliveries) on BROKER_URL; extra arguments go to Celery."""
+        """Run a background worker (webhook deliveries, emails) on BROKER_URL; extra arguments go to Celery."""
         app.extensions["celery"].worker_main(["worker", "--pool=threads", f"--concurrency={concurrency}",
                                               "--loglevel=INFO", *celery_args])
 
@@ -146,7 +146,8 @@ def register_commands(app: Flask) -> None:
     @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
     def scheduler_command(celery_args):
         """Run the scheduler: every WEBHOOK_SWEEP_SECONDS it enqueues what was committed but never
-        enqueued, and deliveries left by a worker that died. Run exactly one."""
+        enqueued, and deliveries left by a worker that died; every NOTIFICATION_SWEEP_SECONDS it plans
+        the low-stock emails that are due. Run exactly one."""
         schedule = Path(app.instance_path) / "scheduler-schedule"
         schedule.parent.mkdir(parents=True, exist_ok=True)
         app.extensions["celery"].start(["beat", "--loglevel=INFO", f"--schedule={schedule}", *celery_args])

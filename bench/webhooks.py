@@ -7,8 +7,9 @@ Serves the app with gunicorn on a scratch database, a redis-server of its own as
 `flask worker` process (threads) and a local HTTP receiver (a threaded http.server that answers
 200 at once). Two runs:
 - backlog: with the worker stopped, --backlog orders are taken through the API (each commits an
-  order.created event); then the worker starts, and the time until the receiver has them all
-  gives deliveries/s (target ≥ 100/s on this 2-core machine);
+  order.created event); then the worker starts. Deliveries/s are counted from the first delivery
+  to the last (target ≥ 100/s on this 2-core machine), the worker's start-up (importing the app,
+  connecting to the broker) shown apart, and the rate with it;
 - paced: with the worker running, --paced orders at --rate per second; for each, the time from
   the API's 201 (the commit) to the receiver getting its event: p50/p95 (target p50 ≤ 1 s).
 Beside them, in the same run, the receiver's own ceiling: the same number of signed posts sent
@@ -113,7 +114,8 @@ def main() -> None:
             worker = start_worker(environment, args.concurrency)
             started = time.time()
             seen = wait_for(receiver, backlog)
-            drained = max(seen[i] for i in backlog) - started
+            first, last = min(seen[i] for i in backlog), max(seen[i] for i in backlog)
+            drained, boot = last - started, first - started
             rss = worker_rss_mb(worker) or _rss(worker.pid)
 
             # Paced: commit → delivery latency with the worker running.
@@ -132,9 +134,12 @@ def main() -> None:
         redis.terminate()
         redis.wait(timeout=10)
 
-    rate = args.backlog / drained
+    rate = (args.backlog - 1) / (drained - boot)
     print(f"one worker, {args.concurrency} threads, Redis broker, MySQL; receiver on 127.0.0.1 answering 200 at once")
-    print(f"backlog of {args.backlog}: drained in {drained:.1f} s → {rate:.0f} deliveries/s (target ≥ 100/s)")
+    print(f"backlog of {args.backlog}: the worker's first delivery {boot:.1f} s after its start (loading the app, "
+          f"connecting), the last {drained:.1f} s after it")
+    print(f"  between the first and the last: {rate:.0f} deliveries/s (target ≥ 100/s); "
+          f"start to last, start-up included: {args.backlog / drained:.0f}/s")
     print(f"  the receiver's ceiling, posted straight from one process with {args.concurrency} threads: "
           f"{direct:.0f} posts/s (worker ÷ ceiling {rate / direct:.2f})")
     print(f"paced, {args.paced} at {args.rate:g}/s: commit → delivery p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "

@@ -1,6 +1,7 @@
 """Signing secrets: made, stored encrypted under a key derived from SECRET_KEY, and used to sign."""
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -16,7 +17,12 @@ def new_secret() -> str:
 
 
 def _fernet() -> Fernet:
-    key = hashlib.sha256(b"stockflow webhook secrets\0" + current_app.config["SECRET_KEY"].encode()).digest()
+    return _fernet_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet_for(secret_key: str) -> Fernet:
+    key = hashlib.sha256(b"stockflow webhook secrets\0" + secret_key.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
