@@ -16,6 +16,7 @@ from email.utils import formatdate
 import sqlalchemy as sa
 from flask import current_app, render_template
 
+from app.common import claims
 from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.companies.models import Company
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def retry_schedule() -> list[float]:
-    return [float(part) for part in current_app.config["NOTIFICATION_RETRY_SCHEDULE"].split(",") if part.strip()]
+    return claims.schedule(current_app.config["NOTIFICATION_RETRY_SCHEDULE"])
 
 
 def due(now: dt.datetime | None = None, limit: int = 500) -> list[int]:
@@ -34,8 +35,7 @@ def due(now: dt.datetime | None = None, limit: int = 500) -> list[int]:
     now = now or utcnow()
     e = NotificationEmail
     ids = db.session.scalars(
-        sa.select(e.id).where(e.status == "pending", e.next_attempt_at <= now,
-                              sa.or_(e.claimed_until.is_(None), e.claimed_until < now))
+        sa.select(e.id).where(claims.due_and_free(e, now))
         .order_by(e.status, e.next_attempt_at).limit(limit)).all()
     db.session.rollback()
     return ids
@@ -53,8 +53,7 @@ def send(email_id: int) -> bool:
     e = NotificationEmail
     with use_case():
         claimed = db.session.execute(
-            sa.update(e).where(e.id == email_id, e.status == "pending", e.next_attempt_at <= now,
-                               sa.or_(e.claimed_until.is_(None), e.claimed_until < now))
+            sa.update(e).where(e.id == email_id, claims.due_and_free(e, now))
             .values(claimed_until=now + dt.timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"]))
             .execution_options(synchronize_session=False)).rowcount
     if not claimed:

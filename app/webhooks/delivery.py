@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import urllib3
 from flask import current_app
 
+from app.common import claims
 from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.errors import ValidationFailed
@@ -39,7 +40,7 @@ FAILING_FOR = dt.timedelta(days=3)
 
 
 def retry_schedule() -> list[float]:
-    return [float(part) for part in current_app.config["WEBHOOK_RETRY_SCHEDULE"].split(",") if part.strip()]
+    return claims.schedule(current_app.config["WEBHOOK_RETRY_SCHEDULE"])
 
 
 @dataclass
@@ -103,9 +104,7 @@ def claim(delivery_id: int) -> Attempt | None:
     with use_case():
         claimed = db.session.execute(
             sa.update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-                   WebhookDelivery.next_attempt_at <= now,
-                   sa.or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
+            .where(WebhookDelivery.id == delivery_id, claims.due_and_free(WebhookDelivery, now))
             .values(claimed_until=_claim_end(now))
             .execution_options(synchronize_session=False)).rowcount
     if not claimed:
@@ -239,8 +238,7 @@ def overdue(limit: int = 500) -> tuple[list[int], list[int]]:
         .order_by(Event.dispatched_at, Event.id).limit(limit)).all()
     d = WebhookDelivery
     deliveries = db.session.scalars(
-        sa.select(d.id).where(d.status == "pending", d.next_attempt_at <= now,
-                              sa.or_(d.claimed_until.is_(None), d.claimed_until < now))
+        sa.select(d.id).where(claims.due_and_free(d, now))
         .order_by(d.status, d.next_attempt_at).limit(limit)).all()
     db.session.rollback()
     return events, deliveries

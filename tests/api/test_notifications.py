@@ -287,7 +287,7 @@ def test_without_mail_server_the_email_is_written_to_the_log(app, acme, main, ca
     assert email_row(app, email_id).status == "sent"
 
 
-def test_settings_rows_keep_their_constraints(app, acme):
+def test_saving_addresses_starts_immediate_emails_from_then(app, acme):
     put_settings(acme, low_stock_emails=["ops@acme.example"])
     with app.app_context():
         settings = db.session.get(NotificationSettings, acme.company_id)
