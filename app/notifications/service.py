@@ -32,7 +32,6 @@ from app.notifications.models import (
     defaults,
 )
 
-MINUTE = dt.timedelta(minutes=1)
 SETTLE = dt.timedelta(seconds=10)
 # A digest lists the most urgent alerts first, this many at most; the rest wait for the next one.
 DIGEST_LIMIT = 500

@@ -72,6 +72,7 @@ def dispatch(event_ids: list[int], claim_first: bool = False) -> tuple[list[int]
                 .values(dispatched_at=now).execution_options(synchronize_session=False)).rowcount
             if not claimed:
                 continue
+            claim = claim_first and first is None  # the caller attempts this event's first delivery
             rows = db.session.execute(
                 sa.select(e.id, e.public_id, e.type, e.created_at, e.company_id, e.data,
                           s.id.label("subscription_id"), s.url, s.events, s.secret_encrypted)
@@ -83,9 +84,9 @@ def dispatch(event_ids: list[int], claim_first: bool = False) -> tuple[list[int]
             ids = [db.session.execute(sa.insert(WebhookDelivery).values(
                 company_id=event.company_id, subscription_id=target.subscription_id, event_id=event.id,
                 status="pending", attempts=0, next_attempt_at=now, created_at=now,
-                claimed_until=_claim_end(now) if claim_first and first is None and index == 0 else None,
+                claimed_until=_claim_end(now) if claim and index == 0 else None,
             )).inserted_primary_key[0] for index, target in enumerate(targets)]
-        if claim_first and first is None and ids:
+        if claim and ids:
             target = targets[0]
             first = Attempt(ids[0], 0, target.subscription_id, target.url, target.secret_encrypted,
                             EVENT_SCHEMA.dump(event))

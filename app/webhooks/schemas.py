@@ -1,6 +1,6 @@
 """Bodies of /api/webhooks."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.common.fields import Cursor, StrictBoolean, Text, UTCDateTime
 from app.common.pagination import PageArgs
