@@ -1,4 +1,11 @@
 # StockFlow API image: slim Python, non-root, gunicorn serving wsgi:app.
+
+# The front-end packages that /docs and the dashboard serve (package-lock.json), without newman.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,6 +22,7 @@ RUN pip install -r requirements.txt
 
 RUN useradd --create-home --uid 10001 stockflow
 COPY --chown=stockflow:stockflow . .
+COPY --from=assets /assets/node_modules ./node_modules
 USER stockflow
 
 EXPOSE 5000

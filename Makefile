@@ -32,27 +32,26 @@ seed: migrate
 
 # The API, and beside it a background worker and the scheduler on the embedded broker (a SQLite
 # file in instance/); Ctrl-C stops all three, and so does any of them stopping.
-run: seed
-	@echo "StockFlow on http://127.0.0.1:5000  (Swagger UI: http://127.0.0.1:5000/docs); worker and scheduler beside it"
+run: seed node_modules/.installed
+	@echo "StockFlow on http://127.0.0.1:5000: dashboard at /app/ (admin@demo.stockflow.local / stockflow-demo), Swagger UI at /docs; worker and scheduler beside it"
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	$(BIN)/flask worker --concurrency 4 & \
 	$(BIN)/flask scheduler & \
 	$(BIN)/gunicorn wsgi:app & \
 	wait -n
 
-# newman, pinned in package-lock.json, runs the Postman collection in tests/e2e. Without npm that
-# test is skipped (and fails the run when REQUIRE_MYSQL=1, as in CI).
-NODE_DEPS := $(if $(shell command -v npm 2>/dev/null),node_modules/.installed)
-
+# npm installs what package-lock.json pins: the Swagger UI and the chart library that /docs and
+# the dashboard serve, and newman, which runs the Postman collection in tests/e2e.
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is needed: it installs the pages' front-end packages" >&2; exit 1; }
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: install-dev $(NODE_DEPS)
+test: install-dev node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The inner loop: SQLite only, without the end-to-end, contract and slow tests.
-test-fast: install-dev
+test-fast: install-dev node_modules/.installed
 	env -u MYSQL_TEST_URL -u REQUIRE_MYSQL $(BIN)/python -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 clean:

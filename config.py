@@ -93,10 +93,9 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = os.environ.get(
-        "SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
-    )
+    # /docs (the Swagger UI) and the dashboard serve their front-end packages from here, where
+    # `npm ci` installs them (package-lock.json); nothing is loaded from a CDN.
+    FRONTEND_MODULES = os.environ.get("FRONTEND_MODULES") or str(BASE_DIR / "node_modules")
 
     @classmethod
     def check(cls, config) -> None:

@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import auth_blp, users_blp
     from app.bundles.routes import blp as bundles_blp
     from app.companies.routes import blp as companies_blp
+    from app.dashboard.routes import blp as pages_blp
     from app.events.routes import blp as events_blp
     from app.inventory.routes import blp as inventory_blp
     from app.notifications.routes import blp as notifications_blp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
                       replenishment_blp, events_blp, webhooks_blp, notifications_blp, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(metrics.blp)
+    app.register_blueprint(pages_blp)
 
 
 def register_commands(app: Flask) -> None:
@@ -97,7 +99,9 @@ Multi-tenant inventory: warehouses, products, a stock ledger, orders, low-stock 
 orders and replenishment that turn those alerts into stock.
 
 Authenticate with `POST /api/auth/register` (new company) or `POST /api/auth/token` (log in),
-then send `Authorization: Bearer <token>`. Errors are JSON:
+then send `Authorization: Bearer <token>`. (The dashboard at `/app/` signs in with
+`POST /api/auth/session` instead: the token in an HttpOnly cookie, and `X-CSRF-Token` on writes.)
+Errors are JSON:
 `{"code", "status", "error" (stable slug), "message", "errors" (per field, on 422)}`.
 Unknown fields in a request body are refused with 422 so that typos do not pass silently.
 Lists take `page` (≥ 1) and `per_page` (1–200, default 50) and answer

@@ -70,7 +70,7 @@ class Blueprint(flask_smorest.Blueprint):
         def decorator(func):
             @wraps(func)
             def wrapper(*args, **kwargs):
-                require(role, request.headers.get("Authorization"))
+                require(role)
                 return func(*args, **kwargs)
 
             documented = self.doc(security=[{"bearerAuth": []}])(wrapper)

@@ -47,6 +47,10 @@ class Forbidden(DomainError):
     status_code, slug, default_message = 403, "forbidden", "Your role does not allow this action"
 
 
+class CsrfFailed(Forbidden):
+    slug, default_message = "csrf_failed", "A request made with the session cookie must carry the session's CSRF token in X-CSRF-Token"
+
+
 class NotFound(DomainError):
     status_code, slug, default_message = 404, "not_found", "The resource does not exist"
 

@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from app.common.bearer import bearer_token
+from app.common.bearer import SESSION_COOKIE, bearer_token
 from app.common.digests import sha256_hex
 from app.common.schemas import ErrorSchema
 
@@ -34,8 +34,8 @@ class StockFlowApi(Api):
 
 def rate_limit_key() -> str:
     """Limit API calls per token, falling back to the client address."""
-    token = bearer_token(request.headers.get("Authorization"))
-    if token is not None:
+    token = bearer_token(request.headers.get("Authorization")) or request.cookies.get(SESSION_COOKIE)
+    if token:
         # Only a digest of the token reaches the limiter's storage.
         return "token:" + sha256_hex(token)
     return "addr:" + (get_remote_address() or "unknown")

@@ -31,6 +31,7 @@ class AlertSupplierSchema(Schema):
 
 
 class AlertSchema(Schema):
+    level_id = fields.Integer(metadata={"description": "The inventory level alerting (`GET /api/inventory/{id}`)"})
     product_id = fields.Integer()
     product_name = fields.String()
     sku = fields.String()
@@ -56,6 +57,9 @@ class AlertSchema(Schema):
 class AlertPageSchema(Schema):
     alerts = fields.List(fields.Nested(AlertSchema), required=True)
     total_alerts = fields.Integer(required=True, metadata={"description": "Alerts matching, over all pages"})
+    total_stockouts = fields.Integer(
+        required=True, metadata={"description": "How many of those alerts are out of stock (current_stock ≤ 0)"}
+    )
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     days = fields.Integer(required=True, metadata={"description": "The window used"})

@@ -144,8 +144,9 @@ def _in_stock(alerting: list, days: int) -> sa.Select:
     )
 
 
-def _page(alerting: list, days: int, offset: int, limit: int) -> tuple[list[tuple[int, int]], int]:
-    """(level id, threshold) of the alerts from `offset` on, most urgent first, and the count of all.
+def _page(alerting: list, days: int, offset: int, limit: int) -> tuple[list[tuple[int, int]], int, int]:
+    """(level id, threshold) of the alerts from `offset` on, most urgent first, the count of all and
+    the count of the stock-outs among them.
 
     Stock-outs come first, so a page among them reads no sales at all; the alerts still in stock
     are ranked only for a page that reaches them.
@@ -160,7 +161,7 @@ def _page(alerting: list, days: int, offset: int, limit: int) -> tuple[list[tupl
         rows += db.session.execute(
             _in_stock(alerting, days).offset(max(0, offset - stock_outs)).limit(limit - len(rows))
         ).all()
-    return rows, total
+    return rows, total, stock_outs
 
 
 def _level_facts(start: dt.date) -> sa.Select:
@@ -218,13 +219,13 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
                      **filters) -> dict:
     company = get_company(caller_company_id, company_id)
     days = days or company.recent_sales_days
-    rows, total = _page(_alerting(company, days, **filters), days, (page - 1) * per_page, per_page)
+    rows, total, stock_outs = _page(_alerting(company, days, **filters), days, (page - 1) * per_page, per_page)
     level_ids = [level_id for level_id, _threshold in rows]
     facts = {row.level_id: row for row in db.session.execute(
         _level_facts(window_start(days)).where(InventoryLevel.id.in_(level_ids)))} if level_ids else {}
     expected = next_expected(company.id, [(row.product_id, row.warehouse_id) for row in facts.values() if row.incoming])
     alerts = [_alert(facts[level_id], threshold, days, company.reorder_cover_days, expected) for level_id, threshold in rows]
-    return {"alerts": alerts, "total_alerts": total, "page": page, "per_page": per_page, "days": days,
+    return {"alerts": alerts, "total_alerts": total, "total_stockouts": stock_outs, "page": page, "per_page": per_page, "days": days,
             "window_start": window_start(days)}
 
 

@@ -1,6 +1,6 @@
 """HTTP endpoints: /api/auth (register, token, me) and /api/users."""
 
-from flask import current_app, g
+from flask import after_this_request, current_app, g, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 
@@ -11,13 +11,16 @@ from app.auth.schemas import (
     MeSchema,
     RegisteredSchema,
     RegisterSchema,
+    SessionSchema,
     TokenSchema,
     UserCreateSchema,
     UserSchema,
     UserUpdateSchema,
 )
-from app.auth.security import current_company_id, current_user
+from app.auth.security import csrf_token, current_company_id, current_user
 from app.blueprint import Blueprint
+from app.common.bearer import SESSION_COOKIE
+from app.common.digests import sha256_hex
 from app.common.pagination import PageArgs, page_of
 from app.common.schemas import ErrorSchema
 from app.common.transaction import retry_on_deadlock
@@ -70,6 +73,61 @@ class Token(MethodView):
     def delete(self):
         """Revoke the token this request is made with"""
         service.revoke(g.current_token)
+
+
+@auth_blp.route("/session")
+class Session(MethodView):
+    @auth_limit
+    @retry_on_deadlock
+    @auth_blp.arguments(LoginSchema)
+    @auth_blp.response(201, SessionSchema)
+    @auth_blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
+    @auth_blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address")
+    @auth_blp.uses_database
+    def post(self, data):
+        """Sign in a browser: a new token, set as an HttpOnly cookie, and the session's CSRF token
+
+        What the dashboard (`/app/`) uses instead of `POST /api/auth/token`. The token (the same kind,
+        expiring after `TOKEN_TTL_DAYS`) is not in the body: it is the cookie `stockflow_session`
+        (HttpOnly, SameSite=Strict, Path=/api, Secure over HTTPS), which then authenticates /api calls
+        like a bearer header. A call with the cookie that changes something (any method but
+        GET/HEAD/OPTIONS) must also send `X-CSRF-Token: <csrf_token>`, else 403 `csrf_failed`. Scripts
+        on the page never see the token, so an injected script cannot carry it away.
+        """
+        data.setdefault("token_name", "dashboard")
+        token, api_token = service.log_in(**data)
+
+        @after_this_request
+        def set_cookie(response):
+            response.set_cookie(SESSION_COOKIE, token, expires=api_token.expires_at, path="/api",
+                                secure=request.is_secure, httponly=True, samesite="Strict")
+            return response
+
+        return _session(api_token.user, api_token, csrf_token(token))
+
+    @auth_blp.auth_required()
+    @auth_blp.response(200, SessionSchema)
+    def get(self):
+        """The signed-in user, their company and the session's CSRF token"""
+        token = request.cookies.get(SESSION_COOKIE)
+        signed_in_by_cookie = token is not None and sha256_hex(token) == g.current_token.token_hash
+        return _session(current_user(), g.current_token, csrf_token(token) if signed_in_by_cookie else None)
+
+    @auth_blp.auth_required()
+    @retry_on_deadlock
+    @auth_blp.response(204)
+    def delete(self):
+        """Sign out: revoke the session's token and clear the cookie"""
+        service.revoke(g.current_token)
+
+        @after_this_request
+        def clear_cookie(response):
+            response.delete_cookie(SESSION_COOKIE, path="/api", secure=request.is_secure, httponly=True, samesite="Strict")
+            return response
+
+
+def _session(user, api_token, csrf: str | None) -> dict:
+    return {"user": user, "company": user.company, "csrf_token": csrf, "expires_at": api_token.expires_at}
 
 
 @auth_blp.route("/me")

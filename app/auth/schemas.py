@@ -60,6 +60,14 @@ class MeSchema(Schema):
     company = fields.Nested(CompanyRefSchema)
 
 
+class SessionSchema(MeSchema):
+    csrf_token = fields.String(
+        allow_none=True,
+        metadata={"description": "Send it as `X-CSRF-Token` with every request that changes something; null for a bearer token"},
+    )
+    expires_at = UTCDateTime()
+
+
 class UserCreateSchema(Schema):
     email = Email(required=True)
     password = Password(required=True)

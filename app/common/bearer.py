@@ -1,5 +1,8 @@
 """The token of an `Authorization: Bearer …` header, read one way by authentication and the rate limiter."""
 
+# The dashboard's session cookie, which carries a token too (app/auth/security.py).
+SESSION_COOKIE = "stockflow_session"
+
 # Longer than any token we issue: not a token, whatever it says.
 MAX_TOKEN_LENGTH = 512
 

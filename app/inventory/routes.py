@@ -1,4 +1,4 @@
-"""HTTP endpoints: /api/inventory (levels) and /api/inventory/movements (the ledger)."""
+"""HTTP endpoints: /api/inventory (levels and their daily sales) and /api/inventory/movements (the ledger)."""
 
 from flask.views import MethodView
 
@@ -11,6 +11,8 @@ from app.common.transaction import retry_on_deadlock
 from app.inventory import movements, service
 from app.inventory.schemas import (
     LevelListArgs,
+    LevelSalesArgs,
+    LevelSalesSchema,
     LevelSchema,
     LevelUpdateSchema,
     MovementCreateSchema,
@@ -53,6 +55,23 @@ class LevelItem(MethodView):
         level; it must be above the effective threshold (else 422).
         """
         return service.update_level(current_company_id(), level_id, data)
+
+
+@blp.route("/<int:level_id>/sales")
+class LevelSales(MethodView):
+    @blp.auth_required()
+    @blp.arguments(LevelSalesArgs, location="query")
+    @blp.response(200, LevelSalesSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such level in your company")
+    def get(self, args, level_id):
+        """Units this level sold per day, for a chart
+
+        One entry per UTC calendar day of the last `days` days (1–365, default 90), oldest first,
+        the last one today, zero-filled: a day without sales has `units` 0. Counted from the daily
+        sales rollup by the sales' `occurred_at`: sale movements and shipped orders, a bundle's
+        sales on its components' levels. Viewers may read it.
+        """
+        return service.level_sales(current_company_id(), level_id, **args)
 
 
 @blp.route("/movements")

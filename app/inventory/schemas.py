@@ -4,7 +4,8 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.common.fields import MAX_QUANTITY, Cursor, Id, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, QueryInteger, StrictInteger, Text, UTCDateTime,
+                               UTCInstant)
 from app.common.pagination import PageArgs
 from app.common.time import utcnow
 
@@ -55,6 +56,27 @@ class LevelUpdateSchema(Schema):
     def something_to_change(self, data, **kwargs):
         if not data:
             raise ValidationError("Give low_stock_threshold, reorder_up_to or both.", "low_stock_threshold")
+
+
+class LevelSalesArgs(Schema):
+    days = QueryInteger(
+        load_default=90, validate=validate.Range(min=1, max=365),
+        metadata={"description": "How many UTC days, today included: 1–365, given once; default 90"},
+    )
+
+
+class DaySalesSchema(Schema):
+    day = fields.Date(required=True, metadata={"description": "A UTC calendar day"})
+    units = fields.Integer(required=True, metadata={"description": "Units the level sold that day; 0 when it sold none"})
+
+
+class LevelSalesSchema(Schema):
+    level_id = fields.Integer(required=True)
+    days = fields.Integer(required=True, metadata={"description": "The window used: its number of days"})
+    series = fields.List(
+        fields.Nested(DaySalesSchema), required=True,
+        metadata={"description": "One entry per UTC day of the window, oldest first, the last one today"},
+    )
 
 
 class MovementSchema(Schema):

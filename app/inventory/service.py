@@ -1,17 +1,22 @@
-"""Inventory use cases: initial stock, reading levels with their effective threshold, reading the ledger."""
+"""Inventory use cases: initial stock, reading levels with their effective threshold and their daily sales,
+reading the ledger."""
+
+import datetime as dt
 
 import sqlalchemy as sa
 
 from app.alerts import read_model
 from app.alerts.read_model import effective_threshold
+from app.alerts.service import window_start
 from app.common.pagination import cursor_page
 from app.common.tenancy import get_owned
+from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.companies.models import Company
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.inventory import ledger
-from app.inventory.models import InventoryLevel, StockMovement
+from app.inventory.models import DailySale, InventoryLevel, StockMovement
 from app.products.models import Product, ProductType
 
 
@@ -83,6 +88,19 @@ def update_level(company_id: int, level_id: int, changes: dict) -> InventoryLeve
             if level.reorder_up_to <= threshold:
                 raise ValidationFailed(errors={"reorder_up_to": [f"must be above the threshold, {threshold}"]})
     return get_level(company_id, level_id)
+
+
+def level_sales(company_id: int, level_id: int, days: int) -> dict:
+    """Units the level sold on each of the last `days` UTC days, today last, from the daily sales
+    rollup (which counts a bundle's sales on its components' levels); 0 on a day without sales."""
+    level = get_owned(InventoryLevel, company_id, level_id)
+    today = utcnow().date()
+    first = window_start(days, today)
+    sold = dict(db.session.execute(
+        sa.select(DailySale.day, DailySale.units).where(DailySale.of_level(level), DailySale.day.between(first, today))
+    ).all())
+    window = (first + dt.timedelta(days=n) for n in range(days))
+    return {"level_id": level.id, "days": days, "series": [{"day": day, "units": sold.get(day, 0)} for day in window]}
 
 
 # A time window holding at most this many of the company's rows is read through the occurred_at

@@ -22,13 +22,14 @@ def test_a_level_at_its_threshold_that_sold_recently_raises_an_alert_with_every_
     clock = at_threshold(acme, "RETRO-CLOCK", main)
     assert low_stock(acme) == {
         "alerts": [{
+            "level_id": acme.get("/api/inventory", query_string={"product_id": clock}).json["items"][0]["id"],
             "product_id": clock, "product_name": "Retro-Clock", "sku": "RETRO-CLOCK",
             "warehouse_id": main, "warehouse_name": "Main", "current_stock": 10, "threshold": 10,
             "days_until_stockout": 150, "supplier": None, "on_hand": 10, "reserved": 0, "units_sold": 2,
             # At its threshold, nothing on order: up to max(10, 0) + ⌈2 × 30 / 30⌉ = 12, so 2.
             "avg_daily_sales": 0.07, "suggested_reorder_quantity": 2, "incoming": 0, "next_expected_at": None,
         }],
-        "total_alerts": 1, "page": 1, "per_page": 50, "days": 30, "window_start": today_minus(29),
+        "total_alerts": 1, "total_stockouts": 0, "page": 1, "per_page": 50, "days": 30, "window_start": today_minus(29),
     }
 
 
@@ -53,7 +54,7 @@ def test_an_alert_names_its_supplier_and_how_much_to_reorder(acme, main):
 def test_a_level_one_unit_above_its_threshold_raises_no_alert(acme, main):
     clock = make_product(acme, "RETRO-CLOCK", {main: 13})
     sell(acme, clock, main, 2)
-    assert low_stock(acme) == {"alerts": [], "total_alerts": 0, "page": 1, "per_page": 50, "days": 30,
+    assert low_stock(acme) == {"alerts": [], "total_alerts": 0, "total_stockouts": 0, "page": 1, "per_page": 50, "days": 30,
                                "window_start": today_minus(29)}
 
 
@@ -400,3 +401,18 @@ def test_an_unauthenticated_request_is_refused(client, acme):
 def test_a_viewer_may_read_the_alerts(acme, main):
     clock = at_threshold(acme, "RETRO-CLOCK", main)
     assert alerted(acme.add_user("viewer")) == [(clock, main)]
+
+
+def test_total_stockouts_counts_the_matching_alerts_at_zero_available(acme, main, backroom):
+    clock = make_product(acme, "RETRO-CLOCK", {main: 3, backroom: 4})
+    lamp = make_product(acme, "LAMP", {main: 5})
+    sell(acme, clock, main, 3)
+    sell(acme, clock, backroom, 1)
+    sell(acme, lamp, main, 1)
+    body = low_stock(acme)
+    assert (body["total_alerts"], body["total_stockouts"]) == (3, 1)
+    assert body["alerts"][0]["current_stock"] == 0
+    body = low_stock(acme, warehouse_id=backroom)
+    assert (body["total_alerts"], body["total_stockouts"]) == (1, 0)
+    body = low_stock(acme, per_page=1, page=3)  # counted over every page
+    assert (body["total_alerts"], body["total_stockouts"], len(body["alerts"])) == (3, 1, 1)

@@ -295,3 +295,11 @@ def ledger(client: Client, limit: int = 500, **filters) -> list[dict]:
         cursor = page["next_cursor"]
         if cursor is None:
             return rows
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so fixtures can tell a failed test (the browser's screenshot)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -79,3 +79,9 @@ def test_every_write_view_retries_deadlock_victims():
     unprotected = [name for name, func in views.items()
                    if not any(getattr(f, "__code__", None) is retrying for f in wrapped_chain(func))]
     assert unprotected == []
+
+
+def test_the_dashboard_is_a_client_of_the_api_and_reads_no_data_itself():
+    modules = set().union(*(imported_modules(path) for path in (APP / "dashboard").glob("*.py")))
+    assert {module for module in modules if module.startswith("app.") and not module.startswith("app.dashboard")} == set()
+    assert not {module for module in modules if module.split(".")[0] in {"sqlalchemy", "flask_sqlalchemy"}}
