@@ -44,6 +44,9 @@ class Config:
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # The dashboard's session cookie is Secure when the request came over HTTPS; set this behind a
+    # proxy that ends TLS but is not counted in PROXY_COUNT, so the cookie never travels in clear.
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -31,6 +31,10 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying",
 WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
 
 
+# The view methods that change something: with the session cookie they need the CSRF token.
+WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
 class JsonBodyParser(FlaskParser):
     """Parse a request body as JSON whatever its Content-Type.
 
@@ -77,10 +81,11 @@ class Blueprint(flask_smorest.Blueprint):
             documented = self.alt_response(
                 401, schema=ErrorSchema, headers=WWW_AUTHENTICATE, description="Missing, invalid, expired or revoked token"
             )(documented)
-            if role > Role.viewer:
-                documented = self.alt_response(
-                    403, schema=ErrorSchema, description=f"Needs the {role.name} role or higher"
-                )(documented)
+            refusals = [f"Needs the {role.name} role or higher"] if role > Role.viewer else []
+            if func.__name__ in WRITES:
+                refusals.append("csrf_failed: made with the dashboard's session cookie but without its X-CSRF-Token")
+            if refusals:
+                documented = self.alt_response(403, schema=ErrorSchema, description="; ".join(refusals))(documented)
             # Every /api path counts against the caller's per-token rate limit.
             documented = self.alt_response(
                 429, schema=ErrorSchema, headers=RETRY_AFTER, description="rate_limited: too many requests with this token"

@@ -24,6 +24,7 @@ from app.common.digests import sha256_hex
 from app.common.pagination import PageArgs, page_of
 from app.common.schemas import ErrorSchema
 from app.common.transaction import retry_on_deadlock
+from app.errors import CsrfFailed
 from app.extensions import limiter
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Register, log in, who am I")
@@ -82,6 +83,7 @@ class Session(MethodView):
     @auth_blp.arguments(LoginSchema)
     @auth_blp.response(201, SessionSchema)
     @auth_blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
+    @auth_blp.alt_response(403, schema=ErrorSchema, description="csrf_failed: the body was not sent as application/json")
     @auth_blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address")
     @auth_blp.uses_database
     def post(self, data):
@@ -92,15 +94,21 @@ class Session(MethodView):
         (HttpOnly, SameSite=Strict, Path=/api, Secure over HTTPS), which then authenticates /api calls
         like a bearer header. A call with the cookie that changes something (any method but
         GET/HEAD/OPTIONS) must also send `X-CSRF-Token: <csrf_token>`, else 403 `csrf_failed`. Scripts
-        on the page never see the token, so an injected script cannot carry it away.
+        on the page never see the token, so an injected script cannot carry it away. The body must
+        be sent as `Content-Type: application/json` (else 403 `csrf_failed`), which a form on
+        another site cannot do.
         """
+        if request.mimetype != "application/json":
+            # A form on another site can post text/plain that parses as JSON, and sign the browser
+            # into the sender's account; only a script of the page itself can send application/json.
+            raise CsrfFailed("Sign in with a JSON body sent as Content-Type: application/json")
         data.setdefault("token_name", "dashboard")
         token, api_token = service.log_in(**data)
 
         @after_this_request
         def set_cookie(response):
             response.set_cookie(SESSION_COOKIE, token, expires=api_token.expires_at, path="/api",
-                                secure=request.is_secure, httponly=True, samesite="Strict")
+                                secure=_secure_cookie(), httponly=True, samesite="Strict")
             return response
 
         return _session(api_token.user, api_token, csrf_token(token))
@@ -122,8 +130,14 @@ class Session(MethodView):
 
         @after_this_request
         def clear_cookie(response):
-            response.delete_cookie(SESSION_COOKIE, path="/api", secure=request.is_secure, httponly=True, samesite="Strict")
+            response.delete_cookie(SESSION_COOKIE, path="/api", secure=_secure_cookie(), httponly=True, samesite="Strict")
             return response
+
+
+def _secure_cookie() -> bool:
+    """Secure when the request came over HTTPS, or always with SESSION_COOKIE_SECURE (behind a proxy
+    that ends TLS and is not trusted with PROXY_COUNT)."""
+    return request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]
 
 
 def _session(user, api_token, csrf: str | None) -> dict:

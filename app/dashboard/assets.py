@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from app.errors import Unavailable
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Name served → path inside node_modules.
@@ -32,8 +34,8 @@ class Asset:
     mimetype: str
 
 
-class MissingAssets(RuntimeError):
-    """A front-end package is not installed (npm ci has not run)."""
+class MissingAssets(Unavailable):
+    """A front-end package is not installed (npm ci has not run): the pages answer 503 saying so."""
 
 
 class Assets:

@@ -63,7 +63,7 @@ def asset(version: str, name: str):
     file = bundle.files.get(name)
     if file is None or version != bundle.version:
         abort(404)
-    gzipped = "gzip" in request.accept_encodings
+    gzipped = request.accept_encodings["gzip"] > 0
     response = current_app.response_class(file.gzipped if gzipped else file.body, mimetype=file.mimetype)
     if gzipped:
         response.headers["Content-Encoding"] = "gzip"

@@ -66,3 +66,20 @@ def test_an_asset_of_another_version_or_unknown_is_not_found(client):
 def test_the_docs_page_starts_swagger_ui_on_the_apps_own_document(client):
     html = client.get("/docs").get_data(as_text=True)
     assert 'data-spec-url="/openapi.json"' in html and "<script>" not in html
+
+
+def test_a_client_refusing_gzip_gets_the_plain_file(client):
+    [script] = [url for url in page_assets(client.get("/app/").get_data(as_text=True)) if url.endswith("main.js")]
+    response = client.get(script, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in response.headers and response.get_data().startswith(b"//")
+
+
+def test_without_the_npm_packages_the_pages_say_so_with_a_503(tmp_path):
+    from app import create_app
+    from config import TestConfig
+
+    client = create_app(TestConfig, FRONTEND_MODULES=str(tmp_path)).test_client()
+    for path in ("/app/", "/docs"):
+        response = client.get(path)
+        assert response.status_code == 503 and response.json["error"] == "unavailable", path
+        assert "npm ci" in response.json["message"]

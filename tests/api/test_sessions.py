@@ -96,3 +96,20 @@ def test_with_both_a_bearer_header_and_the_cookie_the_header_wins_and_gets_no_cs
     body = acme.get("/api/auth/session").json
     assert body["user"]["id"] == acme.user_id and body["csrf_token"] is None
     assert acme.post("/api/warehouses", json={"name": "Depot"}).status_code == 201
+
+
+def test_a_sign_in_not_sent_as_json_is_refused_as_cross_site(client, acme):
+    # What a form on another site can send: text/plain that happens to parse as JSON.
+    body = '{"email": "%s", "password": "%s", "token_name": "="}' % (acme.email, PASSWORD)
+    response = client.post("/api/auth/session", data=body, content_type="text/plain")
+    assert response.status_code == 403 and response.json["error"] == "csrf_failed"
+    assert not response.headers.getlist("Set-Cookie")
+
+
+def test_session_cookie_secure_marks_the_cookie_secure_over_plain_http(client, acme, app):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    assert "Secure" in cookie_header(sign_in(client, acme.email)).split("; ")
+    app.config["SESSION_COOKIE_SECURE"] = False
+    assert "Secure" not in cookie_header(sign_in(client, acme.email)).split("; ")
+    assert "Secure" in cookie_header(client.post("/api/auth/session", json={"email": acme.email, "password": PASSWORD},
+                                                 base_url="https://localhost")).split("; ")

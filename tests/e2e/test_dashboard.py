@@ -291,3 +291,29 @@ def test_the_low_stock_screen_fits_a_phone(browser, base_url, demo):
     finally:
         context.close()
     assert not screen.errors and not screen.offsite()
+
+
+def test_the_alert_filters_and_pages_narrow_what_is_listed(screen, demo, anonymous):
+    api = demo_client(anonymous)
+    east = next(w for w in api.ok("/api/warehouses")["items"] if w["name"] == "East Depot")
+    expected = api.ok(f"/api/companies/{api.company_id}/alerts/low-stock", params={"warehouse_id": east["id"]})
+    assert 0 < expected["total_alerts"]
+
+    screen.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    page = screen.page
+    page.wait_for_selector("#alert-filters select[name=warehouse_id]")
+    page.select_option("#alert-filters select[name=warehouse_id]", label="East Depot")
+    page.click("#alert-filters button[type=submit]")
+    page.wait_for_url(f"**/app/#/alerts?warehouse_id={east['id']}")
+    page.wait_for_selector("#alerts table")
+    assert int(page.inner_text("#total-alerts")) == expected["total_alerts"]
+    warehouses = page.locator("#alerts tbody td:nth-child(2)").all_inner_texts()
+    assert warehouses == ["East Depot"] * expected["total_alerts"]
+    # The filter survives a reload (it is in the URL), and pages are links of the same list.
+    page.reload()
+    page.wait_for_selector("#alerts table")
+    assert page.input_value("#alert-filters select[name=warehouse_id]") == str(east["id"])
+    page.goto(f"{screen.base_url}/app/#/alerts?warehouse_id={east['id']}&page=2")
+    page.wait_for_selector("#alerts .pager")
+    assert page.locator("#alerts tbody tr").count() == max(0, expected["total_alerts"] - 50)
+    assert page.locator("#alerts .pager a[rel=prev]").count() == 1

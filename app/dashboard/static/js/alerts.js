@@ -34,7 +34,7 @@ export async function alertsScreen(main, notice) {
     h("strong", { id: "total-stockouts" }, num(data.total_stockouts)), " out of stock · ",
     `sales over the last ${data.days} days`);
   render(results,
-    data.alerts.length ? alertTable(data.alerts) : message("ok", "Nothing is running low."),
+    data.alerts.length ? alertTable(data.alerts) : message("ok", data.total_alerts ? "No alerts on this page." : "Nothing is running low."),
     pager(page, pages, query));
 
   function apply(event) {
@@ -42,7 +42,8 @@ export async function alertsScreen(main, notice) {
     const params = new URLSearchParams();
     for (const name of FILTERS) {
       const input = form.elements[name];
-      const value = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value;
+      // A list whose choices have not arrived yet keeps the filter it had.
+      const value = !input ? filters[name] : input.type === "checkbox" ? (input.checked ? "true" : "") : input.value;
       if (value) params.set(name, value);
     }
     location.hash = `#/alerts${params.toString() ? `?${params}` : ""}`;

@@ -19,7 +19,7 @@ export function whenSignedOut(handler) {
   onSignedOut = handler;
 }
 
-export async function api(method, path, body, { idempotencyKey } = {}) {
+export async function api(method, path, body, { idempotencyKey, retried = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -29,6 +29,11 @@ export async function api(method, path, body, { idempotencyKey } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (response.status === 403 && data?.error === "csrf_failed" && !retried && !path.startsWith("/api/auth/session")) {
+    // Another tab signed in again, or the server's key changed: read the session's token anew, once.
+    await currentSession();
+    return api(method, path, body, { idempotencyKey, retried: true });
+  }
   if (!response.ok) {
     const error = new ApiError(response.status, data);
     if (response.status === 401 && !path.startsWith("/api/auth/session")) onSignedOut(error);
@@ -37,7 +42,8 @@ export async function api(method, path, body, { idempotencyKey } = {}) {
   return data;
 }
 
-// An Idempotency-Key: a retried click applies nothing twice. (crypto.randomUUID needs HTTPS or localhost.)
+// An Idempotency-Key, made once per form drawn and sent with each of its submissions: a second
+// click after an answer that got lost applies nothing twice. (crypto.randomUUID needs HTTPS.)
 export function newKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -76,4 +82,10 @@ export async function all(path, query = {}) {
     items.push(...data.items);
     if (items.length >= data.total || !data.items.length) return items;
   }
+}
+
+// What was typed in a number field: an integer as a number, anything else as typed, for the API to name.
+export function integerOrText(text) {
+  const trimmed = text.trim();
+  return /^-?\d{1,16}$/.test(trimmed) ? Number(trimmed) : trimmed;
 }

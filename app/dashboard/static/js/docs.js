@@ -5,4 +5,5 @@ window.ui = window.SwaggerUIBundle({
   domNode: root,
   deepLinking: true,
   persistAuthorization: false,
+  validatorUrl: null, // no badge fetched from validator.swagger.io: the page stays on this server
 });

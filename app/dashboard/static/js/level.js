@@ -1,5 +1,5 @@
 // A level: its figures, 90 days of sales on a chart, its recent ledger rows, and a movement form.
-import { all, api, get, newKey } from "./api.js";
+import { all, api, get, integerOrText, newKey } from "./api.js";
 import { dateTime, dash, field, h, message, num, render, select, showErrors, table } from "./dom.js";
 import { can, navigate, noticeForNext } from "./main.js";
 
@@ -47,8 +47,10 @@ function figure(label, value, key) {
 function projectedStockOut(available, average) {
   if (available <= 0) return "out of stock now";
   if (average <= 0) return "no sales in the window";
+  const days = Math.floor(available / average);
+  if (days > 3650) return "more than 10 years away";
   const day = new Date();
-  day.setUTCDate(day.getUTCDate() + Math.floor(available / average));
+  day.setUTCDate(day.getUTCDate() + days);
   return day.toISOString().slice(0, 10);
 }
 
@@ -95,6 +97,7 @@ function movementForm(level, warehouses) {
       field("Reference", h("input", { name: "reference", maxlength: 255 }))),
     h("div", { class: "form-message" }),
     h("button", { type: "submit" }, "Record"));
+  const key = newKey();
   const typeChanged = () => { form.dataset.type = form.elements.type.value; };
   form.elements.type.addEventListener("change", typeChanged);
   typeChanged();
@@ -102,16 +105,15 @@ function movementForm(level, warehouses) {
   async function submit(event) {
     event.preventDefault();
     const values = Object.fromEntries(new FormData(form));
-    // The API checks every value; the form sends what was typed, numbers as numbers where they are numbers.
-    const asNumber = (text) => (text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text);
-    const body = { type: values.type, product_id: level.product_id, warehouse_id: level.warehouse_id, quantity: asNumber(values.quantity) };
+    // The API checks every value; the form sends what was typed, integers as numbers.
+    const body = { type: values.type, product_id: level.product_id, warehouse_id: level.warehouse_id, quantity: integerOrText(values.quantity) };
     if (values.type === "transfer") body.to_warehouse_id = values.to_warehouse_id ? Number(values.to_warehouse_id) : null;
-    if (values.type === "count" && values.expected_on_hand.trim() !== "") body.expected_on_hand = asNumber(values.expected_on_hand);
+    if (values.type === "count" && values.expected_on_hand.trim() !== "") body.expected_on_hand = integerOrText(values.expected_on_hand);
     for (const name of ["reason", "reference"]) if (values[name].trim() !== "") body[name] = values[name];
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      await api("POST", "/api/inventory/movements", body, { idempotencyKey: newKey() });
+      await api("POST", "/api/inventory/movements", body, { idempotencyKey: key });
       noticeForNext(`Recorded: ${values.type} of ${values.quantity}.`);
       navigate(`#/levels/${level.id}`);
     } catch (error) {

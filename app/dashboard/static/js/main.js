@@ -71,7 +71,7 @@ function renderChrome() {
     who.replaceChildren();
     return;
   }
-  const current = location.hash.split("/")[1] || "alerts";
+  const current = location.hash.split("?")[0].split("/")[1] || "alerts";
   const link = (hash, text) => h("a", { href: hash, "aria-current": hash.slice(2) === current ? "page" : null }, text);
   render(nav,
     link("#/alerts", "Low stock"),
@@ -110,11 +110,14 @@ async function route() {
   const [groups, screen] = match;
   const notice = state.notice;
   state.notice = null;
+  // Each screen draws into a view of its own: one still loading when another is opened (or the
+  // session ends) finishes into a view no longer on the page.
+  const view = render(main, h("div"));
   try {
-    await screen(main, ...groups.slice(1).map(Number), notice);
+    await screen(view.firstChild, ...groups.slice(1).map(Number), notice);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return;
-    render(main, message("error", error.message));
+    render(view.firstChild, message("error", error.message));
   }
   main.focus({ preventScroll: true });
 }

@@ -1,18 +1,20 @@
 // Replenishment (what to order, from whom), draft purchase orders made from it, and a purchase
 // order's life: place, receive (in part), close or cancel.
-import { all, api, get, newKey } from "./api.js";
+import { all, api, get, integerOrText, newKey } from "./api.js";
 import { date, dash, dateTime, flatten, h, message, money, num, render, select, showErrors, table } from "./dom.js";
 import { can, companyId, navigate, noticeForNext } from "./main.js";
 
+const PER_PAGE = 50;
 const STATUSES = ["draft", "ordered", "partially_received", "received", "closed", "cancelled"];
 
 export async function replenishmentScreen(main, notice) {
   const status = new URLSearchParams(location.hash.split("?")[1] || "").get("status") || "";
   const [suggestions, orders, names] = await Promise.all([
     get(`/api/companies/${companyId()}/replenishment`),
-    get("/api/purchase-orders", { status, per_page: 50 }),
+    newestOrders(status),
     lookups(),
   ]);
+  const key = newKey();
   const outcome = h("div", { id: "draft-outcome" });
   const create = can("manager") && suggestions.suppliers.length
     ? h("button", { type: "button", id: "create-drafts", onclick: createDrafts }, "Create draft purchase orders")
@@ -35,7 +37,7 @@ export async function replenishmentScreen(main, notice) {
   async function createDrafts(event) {
     event.target.disabled = true;
     try {
-      const result = await api("POST", `/api/companies/${companyId()}/replenishment/purchase-orders`, {}, { idempotencyKey: newKey() });
+      const result = await api("POST", `/api/companies/${companyId()}/replenishment/purchase-orders`, {}, { idempotencyKey: key });
       const skipped = result.skipped.length ? ` ${result.skipped.length} line(s) skipped (no supplier or no unit cost).` : "";
       noticeForNext(`${result.purchase_orders.length} draft purchase order(s) created.${skipped}`);
       navigate("#/replenishment");
@@ -44,6 +46,13 @@ export async function replenishmentScreen(main, notice) {
       event.target.disabled = false;
     }
   }
+}
+
+// The API lists purchase orders oldest first: the newest are on its last page.
+async function newestOrders(status) {
+  const { total } = await get("/api/purchase-orders", { status, per_page: 1 });
+  const orders = await get("/api/purchase-orders", { status, per_page: PER_PAGE, page: Math.max(1, Math.ceil(total / PER_PAGE)) });
+  return { ...orders, items: orders.items.reverse() };
 }
 
 async function lookups() {
@@ -86,6 +95,7 @@ function orderTable(orders, names) {
 export async function purchaseOrderScreen(main, id, notice) {
   const [po, names] = await Promise.all([get(`/api/purchase-orders/${id}`), lookups()]);
   const open = po.status === "ordered" || po.status === "partially_received";
+  const key = newKey();
   const outcome = h("div", { class: "form-message", id: "po-outcome" });
   const actions = h("div", { class: "actions" },
     po.status === "draft" && can("manager") ? button("place-order", "Place order", () => setStatus("ordered")) : null,
@@ -103,12 +113,12 @@ export async function purchaseOrderScreen(main, id, notice) {
       h("dt", {}, "Expected"), h("dd", {}, date(po.expected_at)),
       h("dt", {}, "Reference"), h("dd", {}, po.reference || dash),
       h("dt", {}, "Total"), h("dd", {}, money(po.total))),
-    open && can("staff") ? receiveForm(po) : h("section", { class: "card" }, h("h2", {}, "Lines"), linesTable(po.lines)),
+    open && can("staff") ? receiveForm(po, key) : h("section", { class: "card" }, h("h2", {}, "Lines"), linesTable(po.lines)),
     actions, outcome);
 
   async function setStatus(status) {
     try {
-      await api("PATCH", `/api/purchase-orders/${po.id}/status`, { status }, { idempotencyKey: newKey() });
+      await api("PATCH", `/api/purchase-orders/${po.id}/status`, { status }, { idempotencyKey: key });
       noticeForNext(`Purchase order ${po.id}: ${status}.`);
       navigate(`#/purchase-orders/${po.id}`);
     } catch (error) {
@@ -132,7 +142,7 @@ function linesTable(lines, quantityCell) {
   ], lines, (l) => ({ dataset: { lineId: l.id } }));
 }
 
-function receiveForm(po) {
+function receiveForm(po, key) {
   const form = h("form", { id: "receive-form", class: "card", onsubmit: submit, novalidate: true },
     h("h2", {}, "Lines — receive what arrived"),
     linesTable(po.lines, (l, i = po.lines.indexOf(l)) => [
@@ -146,9 +156,9 @@ function receiveForm(po) {
     const sent = po.lines
       .map((l, i) => ({ i, line_id: l.id, text: form.elements[`lines.${i}.quantity`].value.trim() }))
       .filter((l) => l.text !== "" && l.text !== "0");
-    const lines = sent.map((l) => ({ line_id: l.line_id, quantity: Number.isFinite(Number(l.text)) ? Number(l.text) : l.text }));
+    const lines = sent.map((l) => ({ line_id: l.line_id, quantity: integerOrText(l.text) }));
     try {
-      await api("POST", `/api/purchase-orders/${po.id}/receipts`, { lines }, { idempotencyKey: newKey() });
+      await api("POST", `/api/purchase-orders/${po.id}/receipts`, { lines }, { idempotencyKey: key });
       noticeForNext("Receipt recorded.");
       navigate(`#/purchase-orders/${po.id}`);
     } catch (error) {
