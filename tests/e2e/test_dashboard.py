@@ -1,11 +1,13 @@
-"""The dashboard and /docs in a real browser: Debian's Chromium driven by Playwright, against the
-live gunicorn + MySQL server of tests/e2e, offline (every request must stay on that server).
+"""The dashboard and /docs in real browsers: Debian's Chromium driven by Playwright, and Debian's
+Firefox ESR driven by puppeteer-core (firefox_story.mjs), against the live gunicorn + MySQL server
+of tests/e2e, offline (every request must stay on that server).
 
 Each screen reached is saved as a screenshot under reports/screens/ (reports/screens/low-stock.png
 is the README's picture); a failing test also leaves `<test name>.png` there.
 """
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -317,3 +319,23 @@ def test_the_alert_filters_and_pages_narrow_what_is_listed(screen, demo, anonymo
     page.wait_for_selector("#alerts .pager")
     assert page.locator("#alerts tbody tr").count() == max(0, expected["total_alerts"] - 50)
     assert page.locator("#alerts .pager a[rel=prev]").count() == 1
+
+
+def test_the_dashboard_works_in_firefox(live_server, demo):
+    firefox = os.environ.get("FIREFOX") or shutil.which("firefox-esr") or shutil.which("firefox")
+    if not firefox:
+        missing_prerequisite("Firefox is not installed: apt-get install firefox-esr (.ci/run does)")
+    if not (ROOT / "node_modules" / "puppeteer-core").is_dir():
+        missing_prerequisite(f"puppeteer-core is not installed: run `npm ci` in {ROOT} (make test does)")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["node", str(ROOT / "tests" / "e2e" / "firefox_story.mjs"), live_server.base_url, DEMO_EMAIL, DEMO_PASSWORD,
+         str(SCREENS), firefox],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["alerts"] > 0 and seen["rows"] == min(seen["alerts"], 50)
+    assert seen["level"] and "available" in seen["quantity_error"]
+    assert seen["after_sign_out"] == 401
+    assert seen["errors"] == [] and seen["offsite"] == []
