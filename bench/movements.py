@@ -1,6 +1,6 @@
 """Stock movements over HTTP (gunicorn on MySQL) against the raw-database ceiling, in one run.
 
-    .venv/bin/python -m bench.movements [--seconds 10] [--clients 1,4,16] [--workers 4]
+    .venv/bin/python -m bench.movements [--seconds 10] [--clients 1,4,16] [--workers 4] [--batch 100]
                                         [--mysql mysql+pymysql://root@127.0.0.1:3306/]
 
 For each client count and each target set — one hot level, or 10,000 levels picked at random —
@@ -8,7 +8,9 @@ client processes post alternating `sale` and `receive` movements of 1 unit for a
 through a real gunicorn server; then the same number of processes run the same conditional
 UPDATE + ledger INSERT + COMMIT straight through PyMySQL (the ceiling). It prints movements/s,
 p50/p95 latency, the API/raw ratio and the largest worker RSS, then checks that every level's
-on_hand equals the sum of its ledger rows (lost updates must be 0).
+on_hand equals the sum of its ledger rows (lost updates must be 0). With --batch N, each row is
+followed by the same clients posting batches of N movements (POST /api/inventory/movements/batch),
+in movements/s and latency per batch, with their ratio to the same raw ceiling.
 """
 
 import argparse
@@ -66,26 +68,32 @@ def seed(database_url: str) -> tuple[str, list[tuple[int, int, int]], tuple[int,
     return token, [tuple(level) for level in levels], tuple(levels[0])
 
 
-def api_client(job) -> tuple[list[float], int]:
-    base, token, targets, seconds, seed_value = job
+def api_client(job) -> tuple[list[float], int, int]:
+    """Post movements for `seconds`: one per request, or `batch` per POST …/movements/batch."""
+    base, token, targets, seconds, seed_value, batch = job
     host = urllib.parse.urlsplit(base)
-    rng, latencies, failures = random.Random(seed_value), [], 0
+    rng, latencies, failures, moved = random.Random(seed_value), [], 0, 0
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    path = "/api/inventory/movements/batch" if batch else "/api/inventory/movements"
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        _level_id, product_id, warehouse_id = targets[rng.randrange(len(targets))]
-        kind = "sale" if len(latencies) % 2 == 0 else "receive"
-        body = json.dumps({"type": kind, "product_id": product_id, "warehouse_id": warehouse_id, "quantity": 1})
+        items = []
+        for _ in range(batch or 1):
+            _level_id, product_id, warehouse_id = targets[rng.randrange(len(targets))]
+            kind = "sale" if (moved + len(items)) % 2 == 0 else "receive"
+            items.append({"type": kind, "product_id": product_id, "warehouse_id": warehouse_id, "quantity": 1})
+        body = json.dumps({"movements": items} if batch else items[0])
         started = time.perf_counter()
         # gunicorn's sync workers close the connection after each response.
         connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-        connection.request("POST", "/api/inventory/movements", body, headers)
+        connection.request("POST", path, body, headers)
         response = connection.getresponse()
         response.read()
         connection.close()
         latencies.append(time.perf_counter() - started)
         failures += response.status != 201
-    return latencies, failures
+        moved += len(items) if response.status == 201 else 0
+    return latencies, failures, moved
 
 
 RAW_UPDATE = "UPDATE inventory_levels SET on_hand = on_hand + %s WHERE id = %s AND on_hand - reserved + %s >= 0"
@@ -96,7 +104,7 @@ RAW_INSERT = (
 )
 
 
-def raw_client(job) -> tuple[list[float], int]:
+def raw_client(job) -> tuple[list[float], int, int]:
     url, targets, seconds, seed_value = job
     parts = make_url(url)
     connection = pymysql.connect(
@@ -118,7 +126,7 @@ def raw_client(job) -> tuple[list[float], int]:
         connection.commit()
         latencies.append(time.perf_counter() - started)
     connection.close()
-    return latencies, failures
+    return latencies, failures, len(latencies) - failures
 
 
 def run(pool_size: int, function, jobs) -> dict:
@@ -126,12 +134,12 @@ def run(pool_size: int, function, jobs) -> dict:
         started = time.perf_counter()
         results = pool.map(function, jobs)
         elapsed = time.perf_counter() - started
-    latencies = [value for latency, _ in results for value in latency]
+    latencies = [value for latency, _, _ in results for value in latency]
     return {
-        "rate": len(latencies) / elapsed,
+        "rate": sum(moved for _, _, moved in results) / elapsed,  # movements applied per second
         "p50": percentile(latencies, 0.50) * 1000,
         "p95": percentile(latencies, 0.95) * 1000,
-        "failures": sum(failures for _, failures in results),
+        "failures": sum(failures for _, failures, _ in results),
     }
 
 
@@ -154,6 +162,8 @@ def main() -> None:
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--mysql", default=DEFAULT_SERVER, help="server URL; a scratch database is created on it")
+    parser.add_argument("--batch", type=int, default=0,
+                        help="also post batches of this many movements (POST /api/inventory/movements/batch), in the same run")
     options = parser.parse_args()
     client_counts = [int(n) for n in options.clients.split(",")]
 
@@ -167,12 +177,20 @@ def main() -> None:
         with gunicorn(database_url, options.workers) as (base, server):
             for name, targets in (("1 hot level", [hot]), ("10,000 levels", levels)):
                 for clients in client_counts:
-                    api = run(clients, api_client, [(base, token, targets, options.seconds, i) for i in range(clients)])
+                    api = run(clients, api_client, [(base, token, targets, options.seconds, i, 0) for i in range(clients)])
                     peak_rss = max(peak_rss, worker_rss_mb(server))
                     raw = run(clients, raw_client, [(database_url, targets, options.seconds, i) for i in range(clients)])
                     print(f"{name:<14}{clients:>8}{api['rate']:>11,.0f}{api['p50']:>9.1f}{api['p95']:>9.1f}"
                           f"{raw['rate']:>11,.0f}{raw['p50']:>9.1f}{raw['p95']:>9.1f}{api['rate'] / raw['rate']:>9.2f}"
                           + (f"   (API non-201: {api['failures']})" if api["failures"] else ""))
+                    if options.batch:
+                        batched = run(clients, api_client, [(base, token, targets, options.seconds, i, options.batch)
+                                                            for i in range(clients)])
+                        peak_rss = max(peak_rss, worker_rss_mb(server))
+                        label = f"  batches of {options.batch}"
+                        print(f"{label:<22}{batched['rate']:>11,.0f}{batched['p50']:>9.1f}{batched['p95']:>9.1f}"
+                              f"{'':>29}{batched['rate'] / raw['rate']:>9.2f}"
+                              + (f"   (API non-201: {batched['failures']})" if batched["failures"] else ""))
         mismatched, checked = lost_updates(database_url)
         print(f"\nLargest gunicorn worker RSS: {peak_rss:.0f} MB")
         print(f"Lost updates: {mismatched} of {checked:,} levels have on_hand ≠ Σ ledger")

@@ -1,5 +1,7 @@
 """Recording stock movements: each one locks its levels, changes them and writes the ledger, atomically."""
 
+import collections
+import contextlib
 import uuid
 
 from app import metrics
@@ -8,10 +10,11 @@ from app.bundles import domain as bundle_domain
 from app.bundles.service import check_sellable, load_graph
 from app.common.time import utcnow
 from app.common.transaction import use_case
-from app.errors import BundleHasNoStock, ValidationFailed
+from app.extensions import db
+from app.errors import BundleHasNoStock, DomainError, ValidationFailed
 from app.inventory import domain, ledger
 from app.inventory.models import InventoryLevel, StockMovement
-from app.products.service import movable_product
+from app.products.service import movable_product, movable_products
 from app.warehouses.service import missing_warehouses
 
 INCREASES = {"receive", "return"}
@@ -19,27 +22,109 @@ INCREASES = {"receive", "return"}
 
 def record_movement(company_id: int, user_id: int | None, movement: dict) -> tuple[list[StockMovement], list[InventoryLevel]]:
     """Apply one movement; returns its ledger rows and the levels after it."""
-    kind, quantity = movement["type"], movement["quantity"]
     with use_case():
         product = movable_product(company_id, movement["product_id"], field="product_id")
-        warehouse_id, to_warehouse_id = movement["warehouse_id"], movement.get("to_warehouse_id")
-        refs = {
-            "reason": movement.get("reason"), "reference": movement.get("reference"), "user_id": user_id,
-            "occurred_at": movement.get("occurred_at") or utcnow(),
-        }
-        if product.is_bundle:
-            if kind != "sale":
-                raise BundleHasNoStock(f"Product {product.id} is a bundle: {kind} its components instead")
-            rows, levels = _sell_bundle(company_id, product, warehouse_id, quantity, refs)
-        elif kind == "transfer":
-            rows, levels = _transfer(company_id, product.id, warehouse_id, to_warehouse_id, quantity, refs)
-        elif kind == "count":
-            rows, levels = _count(company_id, product.id, warehouse_id, quantity, movement.get("expected_on_hand"), refs)
-        else:
-            change = quantity if kind in INCREASES or kind == "adjust" else -quantity
-            rows, levels = _change(company_id, product.id, warehouse_id, kind, change, refs)
-        metrics.count_on_commit(metrics.STOCK_MOVEMENTS, kind)
+        rows, levels = _apply(company_id, user_id, product, movement, _locked, read_model.sale_counted)
     return rows, levels
+
+
+def record_movements(company_id: int, user_id: int | None, items: list[dict]) -> tuple[list[StockMovement], list[InventoryLevel]]:
+    """Apply a batch of movements, all or nothing, in the order given: their ledger rows, and each
+    level they touched once, as it is after the last of them.
+
+    Every existing level the batch names is locked first, in one statement in ascending id order,
+    so concurrent batches over the same levels queue rather than deadlock; a level the batch
+    creates (a first receipt) is locked when it is made. A refusal names the item:
+    `movements.<index>.<field>`.
+    """
+    with use_case():
+        products = _products(company_id, items)
+        held = ledger.lock_levels(company_id, _level_keys(company_id, products, items))
+
+        def lock(company_id, keys, *, create, fields):
+            missing = [key for key in keys if key not in held]
+            if missing:
+                held.update(_locked(company_id, missing, create=create, fields=fields))
+            return {key: held[key] for key in keys if key in held}
+
+        sold = collections.Counter()  # (level, day) → units: counted once each, after the items
+
+        def count_sale(level, day, units):
+            sold[(level, day)] += units
+
+        rows, levels = [], {}
+        # Nothing is written until every item has been applied: the level updates and the ledger
+        # rows then go out together, the rows as one multi-row insert.
+        with db.session.no_autoflush:
+            for index, item in enumerate(items):
+                with _item(index):
+                    item_rows, item_levels = _apply(company_id, user_id, products[item["product_id"]], item, lock, count_sale)
+                rows += item_rows
+                levels.update((level.id, level) for level in item_levels)
+        for (level, day), units in sorted(sold.items(), key=lambda entry: (entry[0][0].id, entry[0][1])):
+            read_model.sale_counted(level, day, units)
+    return rows, list(levels.values())
+
+
+def _apply(company_id, user_id, product, movement: dict, lock, count_sale):
+    kind, quantity = movement["type"], movement["quantity"]
+    warehouse_id, to_warehouse_id = movement["warehouse_id"], movement.get("to_warehouse_id")
+    refs = {
+        "reason": movement.get("reason"), "reference": movement.get("reference"), "user_id": user_id,
+        "occurred_at": movement.get("occurred_at") or utcnow(),
+    }
+    if product.is_bundle:
+        if kind != "sale":
+            raise BundleHasNoStock(f"Product {product.id} is a bundle: {kind} its components instead")
+        result = _sell_bundle(company_id, product, warehouse_id, quantity, refs, lock, count_sale)
+    elif kind == "transfer":
+        result = _transfer(company_id, product.id, warehouse_id, to_warehouse_id, quantity, refs, lock)
+    elif kind == "count":
+        result = _count(company_id, product.id, warehouse_id, quantity, movement.get("expected_on_hand"), refs, lock)
+    else:
+        change = quantity if kind in INCREASES or kind == "adjust" else -quantity
+        result = _change(company_id, product.id, warehouse_id, kind, change, refs, lock, count_sale)
+    metrics.count_on_commit(metrics.STOCK_MOVEMENTS, kind)
+    return result
+
+
+def _products(company_id: int, items: list[dict]) -> dict:
+    """The batch's products in one query; an unknown or archived one is refused naming its first item."""
+    try:
+        return movable_products(company_id, [item["product_id"] for item in items], field="product_id")
+    except DomainError:
+        for index, item in enumerate(items):
+            with _item(index):
+                movable_product(company_id, item["product_id"], field="product_id")
+        raise
+
+
+def _level_keys(company_id: int, products: dict, items: list[dict]) -> set:
+    """Every (product, warehouse) the batch moves stock at: both ends of a transfer, a bundle's parts."""
+    keys, graph = set(), None
+    for item in items:
+        product, warehouse_id = products[item["product_id"]], item["warehouse_id"]
+        if product.is_bundle:
+            graph = graph or load_graph(company_id)
+            if item["type"] == "sale" and product.id in graph:
+                keys.update((part, warehouse_id) for part in bundle_domain.explode(graph, product.id, 1))
+            continue
+        keys.add((product.id, warehouse_id))
+        if item["type"] == "transfer":
+            keys.add((product.id, item["to_warehouse_id"]))
+    return keys
+
+
+@contextlib.contextmanager
+def _item(index: int):
+    """Name the batch item a refusal is about: `movements.<index>.<field>`."""
+    try:
+        yield
+    except DomainError as error:
+        prefix = f"movements.{index}"
+        error.errors = {f"{prefix}.{field}": messages for field, messages in error.errors.items()} if error.errors else {prefix: [error.message]}
+        error.message = f"{prefix}: {error.message}"
+        raise
 
 
 def locked_levels(company_id: int, keys: list[tuple[int, int]], *, create: bool) -> tuple[dict, list[int]]:
@@ -71,21 +156,21 @@ def _locked(company_id: int, keys: list[tuple[int, int]], *, create: bool, field
     return levels
 
 
-def _change(company_id, product_id, warehouse_id, kind, change, refs):
+def _change(company_id, product_id, warehouse_id, kind, change, refs, lock, count_sale):
     key = (product_id, warehouse_id)
-    level = _locked(company_id, [key], create=change > 0, fields={warehouse_id: "warehouse_id"}).get(key)
+    level = lock(company_id, [key], create=change > 0, fields={warehouse_id: "warehouse_id"}).get(key)
     if level is None:  # a decrease where the product has no level: nothing there to take
         domain.require_available([(product_id, None, -change)])
     level.adjust(change)
     row = ledger.append(level, kind, change, **refs)
     if kind == "sale":
-        read_model.sale_counted(level, refs["occurred_at"].date(), -change)
+        count_sale(level, refs["occurred_at"].date(), -change)
     return [row], [level]
 
 
-def _transfer(company_id, product_id, source_id, target_id, quantity, refs):
+def _transfer(company_id, product_id, source_id, target_id, quantity, refs, lock):
     keys = [(product_id, source_id), (product_id, target_id)]
-    levels = _locked(company_id, keys, create=True, fields={source_id: "warehouse_id", target_id: "to_warehouse_id"})
+    levels = lock(company_id, keys, create=True, fields={source_id: "warehouse_id", target_id: "to_warehouse_id"})
     source, target = levels[keys[0]], levels[keys[1]]
     source.take(quantity)
     target.receive(quantity)
@@ -97,25 +182,25 @@ def _transfer(company_id, product_id, source_id, target_id, quantity, refs):
     return rows, [source, target]
 
 
-def _count(company_id, product_id, warehouse_id, counted, expected, refs):
+def _count(company_id, product_id, warehouse_id, counted, expected, refs, lock):
     key = (product_id, warehouse_id)
-    level = _locked(company_id, [key], create=True, fields={warehouse_id: "warehouse_id"})[key]
+    level = lock(company_id, [key], create=True, fields={warehouse_id: "warehouse_id"})[key]
     change = level.count_to(counted, expected)
     return [ledger.append(level, "count", change, **refs)], [level]
 
 
-def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs):
+def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs, lock, count_sale):
     """A bundle sale is a sale of each component, all or nothing, with rows naming the bundle."""
     graph = load_graph(company_id)
     check_sellable(company_id, graph, [bundle.id], field="product_id")
     units = bundle_domain.explode(graph, bundle.id, quantity)
     keys = [(product_id, warehouse_id) for product_id in sorted(units)]
-    levels = _locked(company_id, keys, create=False, fields={warehouse_id: "warehouse_id"})
+    levels = lock(company_id, keys, create=False, fields={warehouse_id: "warehouse_id"})
     domain.require_available((p, levels.get((p, warehouse_id)), n) for p, n in sorted(units.items()))
     rows = []
     for product_id, count in sorted(units.items()):
         level = levels[(product_id, warehouse_id)]
         level.take(count)
         rows.append(ledger.append(level, "sale", -count, bundle_id=bundle.id, **refs))
-        read_model.sale_counted(level, refs["occurred_at"].date(), count)
+        count_sale(level, refs["occurred_at"].date(), count)
     return rows, [levels[key] for key in keys]

@@ -15,6 +15,7 @@ from app.inventory.schemas import (
     LevelSalesSchema,
     LevelSchema,
     LevelUpdateSchema,
+    MovementBatchSchema,
     MovementCreateSchema,
     MovementListArgs,
     MovementPageSchema,
@@ -108,3 +109,27 @@ class Movements(MethodView):
         rollup on the day of `occurred_at`.
         """
         return dict(zip(("movements", "levels"), movements.record_movement(current_company_id(), current_user().id, data)))
+
+
+@blp.route("/movements/batch")
+class MovementBatch(MethodView):
+    @blp.auth_required(Role.staff)
+    @retry_on_deadlock
+    @blp.idempotent()
+    @blp.arguments(MovementBatchSchema)
+    @blp.response(201, MovementResultSchema)
+    @blp.alt_response(
+        409, schema=ErrorSchema,
+        description="insufficient_stock, stale_quantity, bundle_has_no_stock or in_use, as for one movement, naming the item",
+    )
+    def post(self, data):
+        """Record 1 to 500 stock movements at once, all or nothing
+
+        Each item is a body of `POST /api/inventory/movements`, with the same rules, applied in the
+        order given (a later item sees the stock an earlier one left). Any refusal — an invalid or
+        short item — answers as one movement would, with `errors` keyed by the item's position
+        (`movements.3.quantity`), and applies nothing. Every level the batch touches is locked once,
+        all of them in ascending id order before the first change. Answers every ledger row written,
+        in order, and each touched level once, as it is after the batch.
+        """
+        return dict(zip(("movements", "levels"), movements.record_movements(current_company_id(), current_user().id, data["movements"])))

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, QueryInteger, StrictInteger, Text, UTCDateTime,
                                UTCInstant)
 from app.common.pagination import PageArgs
+from app.common.schemas import PathNamedErrors
 from app.common.time import utcnow
 
 MOVEMENT_TYPES = ["receive", "sale", "return", "remove", "adjust", "count", "transfer"]
@@ -151,6 +152,16 @@ class MovementCreateSchema(Schema):
             raise ValidationError("only for transfer", "to_warehouse_id")
         if "expected_on_hand" in data and kind != "count":
             raise ValidationError("only for count", "expected_on_hand")
+
+
+MAX_BATCH = 500
+
+
+class MovementBatchSchema(PathNamedErrors):
+    movements = fields.List(
+        fields.Nested(MovementCreateSchema), required=True, validate=validate.Length(min=1, max=MAX_BATCH),
+        metadata={"description": f"1 to {MAX_BATCH} bodies of POST /api/inventory/movements, applied in this order"},
+    )
 
 
 class MovementResultSchema(Schema):
