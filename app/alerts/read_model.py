@@ -165,10 +165,11 @@ def sale_counted(level: InventoryLevel, day: dt.date, units: int) -> None:
         )
     values = {"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
               "day": day, "units": units, "units_to_date": to_date}
-    # On the day's existing row: both its units and its running total grow by the units sold.
-    upsert(rollup, [values], add={"units": "units", "units_to_date": "units"})
+    # Changed before the upsert, whose autoflush then writes the level's stock and totals in one UPDATE.
     level.units_sold += units
     level.last_sold_on = max(day, level.last_sold_on or day)
+    # On the day's existing row: both its units and its running total grow by the units sold.
+    upsert(rollup, [values], add={"units": "units", "units_to_date": "units"})
 
 
 def sold_since(level, start: dt.date):
