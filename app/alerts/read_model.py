@@ -145,6 +145,22 @@ def _refresh(company_id: int, *where) -> None:
 # Sales
 
 
+def sales_counted(sales: Iterable[tuple[InventoryLevel, dt.date, int]]) -> None:
+    """sale_counted for many (locked level, day, units), in one upsert of the rollup for all those
+    dated on or after their level's latest sale; a back-dated one takes sale_counted's own path."""
+    rows = []
+    for level, day, units in sorted(sales, key=lambda sale: (sale[0].id, sale[1])):
+        if level.last_sold_on is not None and day < level.last_sold_on:
+            sale_counted(level, day, units)
+            continue
+        rows.append({"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
+                     "day": day, "units": units, "units_to_date": level.units_sold + units})
+        level.units_sold += units
+        level.last_sold_on = day
+    if rows:
+        upsert(DailySale.__table__, rows, add={"units": "units", "units_to_date": "units"})
+
+
 def sale_counted(level: InventoryLevel, day: dt.date, units: int) -> None:
     """Units sold from a locked level on a day: count them in the level's totals and in the daily_sales
     rollup, whose rows also carry the level's running total (units sold up to and including their day).

@@ -61,8 +61,7 @@ def record_movements(company_id: int, user_id: int | None, items: list[dict]) ->
                     item_rows, item_levels = _apply(company_id, user_id, products[item["product_id"]], item, lock, count_sale)
                 rows += item_rows
                 levels.update((level.id, level) for level in item_levels)
-        for (level, day), units in sorted(sold.items(), key=lambda entry: (entry[0][0].id, entry[0][1])):
-            read_model.sale_counted(level, day, units)
+        read_model.sales_counted((level, day, units) for (level, day), units in sold.items())
     return rows, list(levels.values())
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from app.inventory import movements
+from tests.api.alerting import ago
 from tests.dbstate import counting_statements, database_state
 from tests.factories import make_bundle, make_product, make_warehouse
 
@@ -162,3 +163,19 @@ def test_a_batch_locks_its_levels_in_one_statement_and_writes_the_ledger_in_one(
     ledger_inserts = [s for s in statements if s.startswith("INSERT INTO stock_movements")]
     # MySQL takes the 100 rows in one multi-row INSERT; SQLAlchemy sends SQLite's one by one.
     assert len(ledger_inserts) == (1 if backend == "mysql" else 100)
+
+
+def test_sales_of_several_days_some_back_dated_keep_the_rollup_exact(acme, kit_shop):
+    # The oracle of this module (stored_alert_inputs_stay_current) checks every rollup row and total.
+    s = kit_shop
+    assert acme.post("/api/inventory/movements", json=move("sale", s["clock"], s["main"], 1, occurred_at=ago(days=2))).status_code == 201
+    response = acme.post(BATCH, json={"movements": [
+        move("sale", s["clock"], s["main"], 1),
+        move("sale", s["clock"], s["main"], 2, occurred_at=ago(days=5)),   # before the level's latest sale
+        move("sale", s["clock"], s["main"], 1, occurred_at=ago(days=2)),   # onto an existing day
+        move("sale", s["battery"], s["main"], 3, occurred_at=ago(days=1)),
+        move("sale", s["kit"], s["main"], 1, occurred_at=ago(days=5)),
+    ]})
+    assert response.status_code == 201, response.json
+    series = acme.get(f"/api/inventory/{response.json['levels'][0]['id']}/sales", query_string={"days": 7}).json["series"]
+    assert [day["units"] for day in series] == [0, 3, 0, 0, 2, 0, 1]
