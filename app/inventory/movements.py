@@ -10,8 +10,8 @@ from app.bundles import domain as bundle_domain
 from app.bundles.service import check_sellable, load_graph
 from app.common.time import utcnow
 from app.common.transaction import use_case
-from app.extensions import db
 from app.errors import BundleHasNoStock, DomainError, ValidationFailed
+from app.extensions import db
 from app.inventory import domain, ledger
 from app.inventory.models import InventoryLevel, StockMovement
 from app.products.service import movable_product, movable_products

@@ -5,7 +5,7 @@ import pytest
 from app.inventory import movements
 from tests.api.alerting import ago
 from tests.dbstate import counting_statements, database_state
-from tests.factories import make_bundle, make_product, make_warehouse
+from tests.factories import make_product, make_warehouse
 
 pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 BATCH = "/api/inventory/movements/batch"

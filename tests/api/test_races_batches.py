@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from tests.api.races import assert_no_server_errors, assert_stock_invariants, answer, product, run_together, tally, warehouse
+from tests.api.races import answer, assert_no_server_errors, assert_stock_invariants, product, run_together, tally, warehouse
 
 pytestmark = [pytest.mark.mysql, pytest.mark.slow]
 
