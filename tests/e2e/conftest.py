@@ -297,6 +297,15 @@ def ledger(client: Client, limit: int = 500, **filters) -> list[dict]:
             return rows
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (tests/e2e/browser.py)."""
+    from tests.e2e.browser import launched_chromium
+
+    with launched_chromium() as chromium:
+        yield chromium
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test, so fixtures can tell a failed test (the browser's screenshot)."""

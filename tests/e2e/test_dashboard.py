@@ -3,13 +3,12 @@ Firefox ESR driven by puppeteer-core (firefox_story.mjs), against the live gunic
 of tests/e2e, offline (every request must stay on that server).
 
 Each screen reached is saved as a screenshot under reports/screens/ (reports/screens/low-stock.png
-is the README's picture); a failing test also leaves `<test name>.png` there.
+is the README's picture); a failing test also leaves `<test name>.png` there (tests/e2e/browser.py).
 """
 
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,78 +17,16 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
+from tests.e2e.browser import SCREENS, screen_on
 from tests.e2e.conftest import ROOT, make_warehouse, missing_prerequisite, random_sku
 
 DEMO_EMAIL, DEMO_PASSWORD = "admin@demo.stockflow.local", "stockflow-demo"
-SCREENS = ROOT / "reports" / "screens"
-TIMEOUT_MS = 15_000
-# The browser logs every API refusal it receives; the screens expect those (signed out, a wrong
-# password, a short sale). Any other error, a missing asset's 404 included, fails the test.
-REFUSED = re.compile(r"Failed to load resource: the server responded with a status of (401|403|409|422) ")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        missing_prerequisite("Chromium is not installed: apt-get install chromium (.ci/run does)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_prerequisite("playwright is not installed (requirements-dev.txt)")
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-class Screen:
-    """A browser tab on the server; it records every request the page makes and every script error."""
-
-    def __init__(self, page, base_url: str):
-        self.page, self.base_url = page, base_url
-        self.requests, self.errors, self.dialogs = [], [], []
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" and not REFUSED.match(msg.text) else None)
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-
-    def open(self, path: str):
-        self.page.goto(self.base_url + path)
-        return self.page
-
-    def shot(self, name: str) -> None:
-        SCREENS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
-
-    def sign_in(self, email: str, password: str) -> None:
-        page = self.open("/app/")
-        page.fill("#sign-in input[name=email]", email)
-        page.fill("#sign-in input[name=password]", password)
-        page.click("#sign-in button[type=submit]")
-
-    def offsite(self) -> list[str]:
-        return [url for url in self.requests if not url.startswith((self.base_url + "/", "data:"))]
 
 
 @pytest.fixture
 def screen(browser, base_url, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    screen = Screen(context.new_page(), base_url)
-    yield screen
-    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        screen.shot(request.node.name)
-    context.close()
-    assert not screen.errors, f"the page logged errors: {screen.errors}"
-    assert not screen.offsite(), f"the page fetched from elsewhere: {screen.offsite()}"
+    with screen_on(browser, base_url, request) as screen:
+        yield screen
 
 
 @pytest.fixture(scope="module")
@@ -280,18 +217,14 @@ def test_a_viewer_sees_no_button_that_changes_anything(screen, register):
     assert page.locator("#place-order, #cancel-order, #close-order, #receive-form").count() == 0
 
 
-def test_the_low_stock_screen_fits_a_phone(browser, base_url, demo):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    screen = Screen(context.new_page(), base_url)
-    try:
+def test_the_low_stock_screen_fits_a_phone(browser, base_url, demo, request):
+    phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+    with screen_on(browser, base_url, request, **phone) as screen:
         screen.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
         screen.page.wait_for_selector("#alerts table")
         # The table scrolls inside its box; the page itself does not scroll sideways.
         assert screen.page.evaluate("document.documentElement.scrollWidth") <= 390
         screen.shot("low-stock-phone")
-    finally:
-        context.close()
-    assert not screen.errors and not screen.offsite()
 
 
 def test_the_alert_filters_and_pages_narrow_what_is_listed(screen, demo, anonymous):

@@ -14,7 +14,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, Client, free_port, migrate, serving, server_environment
+from tests.e2e.browser import screen_on
+from tests.e2e.conftest import ROOT, Client, free_port, migrate, server_environment, serving
 from tests.receiver import receiving, verifies
 from tests.smtp import parts, smtp_server
 
@@ -194,3 +195,29 @@ def test_events_recorded_while_the_broker_is_down_are_all_delivered(admin, stack
         requests_seen = receiver.wait_for(5, timeout=60)
     delivered = {json.loads(r["body"])["data"]["id"] for r in requests_seen}
     assert delivered == {order["id"] for order in orders}
+
+
+def test_an_admin_pings_a_webhook_from_the_dashboard_and_sees_it_delivered(browser, stack, request):
+    email, password = f"hooks-ui-{time.time_ns()}@example.com", "correct horse battery"
+    with requests.Session() as session:
+        admin = Client(stack["base_url"], session)
+        admin.token = admin.created("/api/auth/register", {"company_name": "Ping Co", "email": email, "password": password})["token"]
+        with receiving() as receiver, screen_on(browser, stack["base_url"], request) as screen:
+            webhook = admin.created("/api/webhooks", {"url": receiver.url, "events": ["stock.low"], "description": "the till"})
+            screen.sign_in(email, password)
+            page = screen.page
+            page.wait_for_selector("#alerts")
+            page.click("#nav >> text=Webhooks")
+            page.click(f"[data-webhook-id='{webhook['id']}'] a")
+            page.click("#send-ping")
+            page.wait_for_selector("text=Test ping queued.")
+            [delivered] = receiver.wait_for(1, timeout=30)
+            assert json.loads(delivered["body"])["type"] == "ping" and verifies(webhook["secret"], delivered)
+
+            def shows_it_succeeded():
+                page.reload()
+                page.wait_for_selector("#send-ping")
+                return page.locator("[data-delivery-id] .status").all_inner_texts() == ["succeeded"]
+
+            assert eventually(shows_it_succeeded)
+            screen.shot("webhook")
