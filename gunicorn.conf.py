@@ -43,6 +43,11 @@ def post_worker_init(worker):
     # schemas). A full garbage collection walks them all, about 90 ms here, stalling whichever
     # request sets it off; freezing them once loaded keeps them out of every later collection.
     gc.freeze()
+    # A CSV export streams for as long as it has rows: its chunks tell the arbiter that the
+    # worker is alive, so GUNICORN_TIMEOUT bounds a stuck request, not a long download.
+    from app.common import csvio
+
+    csvio.keep_alive = worker.notify
 
 
 def child_exit(server, worker):

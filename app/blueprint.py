@@ -8,6 +8,7 @@ from webargs.flaskparser import FlaskParser
 
 from app.auth.models import Role
 from app.auth.security import current_company_id, require
+from app.common import csvio
 from app.common.jsonbody import request_json
 from app.common.schemas import ErrorSchema
 from app.idempotency.service import HEADER, run_idempotently
@@ -30,6 +31,10 @@ IDEMPOTENCY_PARAMETER = {
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
 WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
 
+
+# List arguments an export ignores: it answers every matching row.
+PAGING = frozenset({"page", "per_page", "limit"})
+CSV_ANSWER = {200: {"content": {csvio.CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}}
 
 # The view methods that change something: with the session cookie they need the CSRF token.
 WRITES = frozenset({"post", "put", "patch", "delete"})
@@ -106,5 +111,22 @@ class Blueprint(flask_smorest.Blueprint):
                 return run_idempotently(current_company_id(), key, func, *args, **kwargs)
 
             return self.doc(parameters=[IDEMPOTENCY_PARAMETER])(wrapper)
+
+        return decorator
+
+    def exports_csv(self, name: str, header: list[str], chunks_of):
+        """Let a list answer CSV too (csvio.wants_csv; its arguments include csvio.ExportArgs): every matching row, as the attachment
+        `<name>.csv` with these columns; `chunks_of(caller's company id, **filters, **path args)` gives
+        the rows in chunks, checking what it must (a 404) before it returns. Goes right above the view."""
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(view, args, **kwargs):
+                if not csvio.wants_csv(args.pop("format", None)):
+                    return func(view, args, **kwargs)
+                filters = {key: value for key, value in args.items() if key not in PAGING}
+                return csvio.csv_response(name, header, chunks_of(current_company_id(), **filters, **kwargs))
+
+            return self.doc(responses=CSV_ANSWER)(wrapper)
 
         return decorator

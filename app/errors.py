@@ -3,7 +3,7 @@
 import logging
 from http import HTTPStatus
 
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -107,6 +107,10 @@ class LastAdmin(Conflict):
     slug, default_message = "last_admin", "A company must keep at least one active admin"
 
 
+class PayloadTooLarge(DomainError):
+    status_code, slug, default_message = 413, "payload_too_large", "The request body is too large"
+
+
 class Unavailable(DomainError):
     status_code, slug, default_message = 503, "unavailable", "The service is temporarily unavailable"
 
@@ -181,7 +185,8 @@ def handle_http_exception(error: HTTPException):
         message = "The method is not allowed for this path"
         headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
     elif status == 413:
-        message = "The request body is larger than 1 MiB"
+        limit = request.max_content_length or 0
+        message = f"The request body is larger than {limit // (1024 * 1024)} MiB"
     elif status == 429:
         message = f"Rate limit exceeded ({error.description}); retry later"
     return error_response(status, slug, message, errors, headers)

@@ -67,17 +67,18 @@ def company_default_changed(company_id: int, *, when: bool = True):
     return _changing(company_id, when=when)
 
 
-def levels_created(company_id: int, keys: Iterable[tuple[int, int]]) -> None:
-    """New levels, (product id, warehouse id) each, created and locked by the caller: give them theirs."""
-    warehouses_of: dict[int, set[int]] = {}
-    for product_id, warehouse_id in keys:
-        warehouses_of.setdefault(product_id, set()).add(warehouse_id)
-    # Per product, so that the statements reach these levels through the unique (product, warehouse)
-    # index and touch no level another transaction holds (a row-value IN may be read as a scan).
-    _refresh(company_id, sa.or_(*(
-        sa.and_(InventoryLevel.product_id == product_id, InventoryLevel.warehouse_id.in_(sorted(warehouses)))
-        for product_id, warehouses in sorted(warehouses_of.items())
-    )))
+def catalogue_changed(company_id: int, *, when: bool = True):
+    """Thresholds or types of any of the company's products (a catalogue import)."""
+    return _changing(company_id, when=when)
+
+
+def levels_created(company_id: int, level_ids: Iterable[int]) -> None:
+    """New levels, created and locked by the caller: give them theirs. By id, so that the statements
+    reach these levels through the primary key and touch no level another transaction holds; a
+    thousand at a time."""
+    level_ids = sorted(level_ids)
+    for start in range(0, len(level_ids), 1_000):
+        _refresh(company_id, InventoryLevel.id.in_(level_ids[start:start + 1_000]))
 
 
 def recount_thresholds(company_id: int) -> None:

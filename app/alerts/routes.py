@@ -44,7 +44,11 @@ class LowStockAlerts(MethodView):
     @blp.arguments(AlertArgs, location="query")
     @blp.response(200, AlertPageSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="Not your company")
-    @blp.doc(description=DESCRIPTION)
+    @blp.doc(description=DESCRIPTION + """
+As CSV (`?format=csv` or `Accept: text/csv`): every matching alert, in this order, one row each,
+its supplier's fields as `supplier_*` columns.
+""")
+    @blp.exports_csv("low-stock-alerts", service.ALERT_COLUMNS, service.export_alerts)
     def get(self, args, company_id):
         """What is about to run out, when, and whom to reorder from"""
         return service.low_stock_alerts(current_company_id(), company_id, **args)

@@ -229,6 +229,38 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
             "window_start": window_start(days)}
 
 
+ALERT_COLUMNS = [
+    "level_id", "product_id", "sku", "product_name", "warehouse_id", "warehouse_name", "current_stock", "threshold",
+    "days_until_stockout", "on_hand", "reserved", "units_sold", "avg_daily_sales", "incoming", "next_expected_at",
+    "suggested_reorder_quantity", "supplier_id", "supplier_name", "supplier_contact_email", "supplier_lead_time_days",
+    "supplier_min_order_qty", "supplier_order_multiple",
+]
+EXPORT_PAGE = 1_000
+
+
+def export_alerts(caller_company_id: int, company_id: int, **filters):
+    """Every alert low_stock_alerts would answer with these filters, in its order, in chunks of
+    ALERT_COLUMNS rows (the company is checked at once)."""
+    get_company(caller_company_id, company_id)
+
+    def chunks():
+        page = 1
+        while True:
+            result = low_stock_alerts(caller_company_id, company_id, page, EXPORT_PAGE, **filters)
+            yield [_export_row(alert) for alert in result["alerts"]]
+            if page * EXPORT_PAGE >= result["total_alerts"]:
+                return
+            page += 1
+
+    return chunks()
+
+
+def _export_row(alert: Alert) -> dict:
+    row = {column: getattr(alert, column) for column in ALERT_COLUMNS if hasattr(alert, column)}
+    row.update({f"supplier_{name}": value for name, value in (alert.supplier or {}).items()})
+    return row
+
+
 def level_snapshots(company_id: int, level_ids) -> dict[int, Alert]:
     """Each of these levels as an alert would show it now, its threshold the stored one (None while
     it does not alert): what a stock event says of its level."""

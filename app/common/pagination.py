@@ -50,3 +50,24 @@ def cursor_page(statement, id_column, limit: int, cursor: int | None = None) -> 
         statement = statement.where(id_column < cursor)
     rows = db.session.scalars(statement.order_by(id_column.desc()).limit(limit + 1)).all()
     return {"items": rows[:limit], "next_cursor": rows[limit - 1].id if len(rows) > limit else None}
+
+
+EXPORT_CHUNK = 5_000
+
+
+def in_chunks(statement, id_column, *, key=lambda item: item.id, scalars: bool = False, descending: bool = False,
+              size: int | None = None):
+    """Every row of a select (its objects with `scalars`), a chunk of `size` at a time in id order,
+    `key` reading an item's id: one query per chunk, starting where the last one ended, so neither
+    the process nor the database holds more than a chunk however many rows match."""
+    size = size or EXPORT_CHUNK
+    last = None
+    while True:
+        chunk = statement if last is None else statement.where(id_column < last if descending else id_column > last)
+        result = db.session.execute(chunk.order_by(id_column.desc() if descending else id_column).limit(size))
+        rows = result.scalars().all() if scalars else result.all()
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        last = key(rows[-1])

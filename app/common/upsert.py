@@ -9,8 +9,10 @@ from app.extensions import db
 def upsert(table: sa.Table, rows: list[dict], *, add: dict[str, str] | None = None) -> None:
     """INSERT rows; on a duplicate key keep the existing row or, with `add`, for each `column: value_of`
     in it add the new row's `value_of` to the existing row's `column`."""
+    # The rows as parameters of one statement, compiled once (and cached): the driver sends them
+    # together (PyMySQL as a multi-row INSERT).
     if db.session.get_bind().dialect.name == "mysql":
-        statement = mysql.insert(table).values(rows)
+        statement = mysql.insert(table)
         if add:
             change = {column: table.c[column] + statement.inserted[value_of] for column, value_of in add.items()}
         else:  # a no-op update: MySQL has no ON DUPLICATE KEY DO NOTHING
@@ -18,7 +20,7 @@ def upsert(table: sa.Table, rows: list[dict], *, add: dict[str, str] | None = No
             change = {key.name: key}
         statement = statement.on_duplicate_key_update(change)
     else:
-        statement = sqlite.insert(table).values(rows)
+        statement = sqlite.insert(table)
         if not add:
             statement = statement.on_conflict_do_nothing()
         else:
@@ -26,4 +28,4 @@ def upsert(table: sa.Table, rows: list[dict], *, add: dict[str, str] | None = No
                 index_elements=list(table.primary_key.columns),
                 set_={column: table.c[column] + statement.excluded[value_of] for column, value_of in add.items()},
             )
-    db.session.execute(statement)
+    db.session.execute(statement, rows)

@@ -4,17 +4,24 @@ import collections
 import contextlib
 import uuid
 
+import sqlalchemy as sa
+
 from app import metrics
 from app.alerts import read_model
 from app.bundles import domain as bundle_domain
 from app.bundles.service import check_sellable, load_graph
+from app.common import csvio
+from app.common.models import name_key
 from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.errors import BundleHasNoStock, DomainError, ValidationFailed
 from app.extensions import db
 from app.inventory import domain, ledger
 from app.inventory.models import InventoryLevel, StockMovement
+from app.products.domain import sku_key
+from app.products.models import Product
 from app.products.service import movable_product, movable_products
+from app.warehouses import service as warehouse_service
 from app.warehouses.service import missing_warehouses
 
 INCREASES = {"receive", "return"}
@@ -40,6 +47,12 @@ def record_movements(company_id: int, user_id: int | None, items: list[dict]) ->
     with use_case():
         products = _products(company_id, items)
         held = ledger.lock_levels(company_id, _level_keys(company_id, products, items))
+        # The levels the items would create (first receipts, counts), all at once rather than one
+        # item at a time; with a warehouse not the company's, the item that names it says so below.
+        missing = sorted(_creating_keys(products, items) - held.keys())
+        if missing:
+            created, unknown = locked_levels(company_id, missing, create=True)
+            held.update(created if not unknown else {})
 
         def lock(company_id, keys, *, create, fields):
             missing = [key for key in keys if key not in held]
@@ -53,16 +66,73 @@ def record_movements(company_id: int, user_id: int | None, items: list[dict]) ->
             sold[(level, day)] += units
 
         rows, levels = [], {}
-        # Nothing is written until every item has been applied: the level updates and the ledger
-        # rows then go out together, the rows as one multi-row insert.
+        # Nothing is written until every item has been applied: then the levels, a few statements
+        # for all of them, the rollup, and the ledger rows as one multi-row insert.
         with db.session.no_autoflush:
             for index, item in enumerate(items):
                 with _item(index):
                     item_rows, item_levels = _apply(company_id, user_id, products[item["product_id"]], item, lock, count_sale)
                 rows += item_rows
                 levels.update((level.id, level) for level in item_levels)
-        read_model.sales_counted((level, day, units) for (level, day), units in sold.items())
+            read_model.sales_counted((level, day, units) for (level, day), units in sold.items())
+            ledger.write_levels(levels.values())
     return rows, list(levels.values())
+
+
+# A stock-take sheet: its columns, and the column a refused movement's field is read from.
+COUNT_COLUMNS, COUNT_OPTIONAL = ("sku", "warehouse", "counted"), ("expected",)
+_COUNT_CELL = {"product_id": "sku", "warehouse_id": "warehouse", "quantity": "counted", "available": "counted",
+               "expected_on_hand": "expected"}
+
+
+def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, dict]], errors: dict):
+    """A stock-take sheet's checked rows (line, {sku, warehouse, counted, expected?}) as `count`
+    movements in one transaction, by record_movements: its ledger rows and levels. The warehouse is
+    named by id or by name; a problem (an unknown SKU or warehouse, a level counted twice, and what
+    one count movement would refuse) is keyed `"<line>.<column>"` after the sheet's own `errors`."""
+    with use_case():
+        products = _products_by_sku(company_id, [row["sku"] for _, row in rows])
+        by_id, by_name = warehouse_service.references(company_id)
+        items, lines, counted_on = [], [], {}
+        for line, row in rows:
+            product_id = products.get(sku_key(row["sku"]))
+            warehouse_id = by_id.get(row["warehouse"]) or by_name.get(name_key(row["warehouse"]))
+            if product_id is None:
+                csvio.problem(errors, line, "sku", "No product of your company has this SKU.")
+            if warehouse_id is None:
+                csvio.problem(errors, line, "warehouse", "No warehouse of your company has this name or id.")
+            if product_id is None or warehouse_id is None:
+                continue
+            if (product_id, warehouse_id) in counted_on:
+                csvio.problem(errors, line, "sku", f"Counted again at this warehouse: first on line {counted_on[product_id, warehouse_id]}.")
+            counted_on.setdefault((product_id, warehouse_id), line)
+            items.append({"type": "count", "product_id": product_id, "warehouse_id": warehouse_id, "quantity": row["counted"],
+                          "expected_on_hand": row.get("expected"), "reason": "stock-take import"})
+            lines.append(line)
+        if errors:
+            raise ValidationFailed("The sheet has problems: see errors, keyed by line and column; nothing was counted", errors)
+        try:
+            return record_movements(company_id, user_id, items)
+        except DomainError as error:
+            raise _by_line(error, lines) from None
+
+
+def _products_by_sku(company_id: int, skus: list[str]) -> dict[str, int]:
+    keys = sorted({sku_key(sku) for sku in skus})
+    return {key: product_id for start in range(0, len(keys), 1_000) for key, product_id in db.session.execute(
+        sa.select(Product.sku_key, Product.id).where(Product.company_id == company_id, Product.sku_key.in_(keys[start:start + 1_000])))}
+
+
+def _by_line(error: DomainError, lines: list[int]) -> DomainError:
+    """A refusal naming `movements.<index>[.<field>]` renamed to the sheet's `<line>[.<column>]`."""
+    renamed = {}
+    for key, messages in (error.errors or {}).items():
+        _, index, *field = key.split(".", 2)
+        line = str(lines[int(index)])
+        renamed[".".join([line, *(_COUNT_CELL.get(name, name) for name in field)])] = messages
+    error.errors = renamed
+    error.message = error.message.split(": ", 1)[-1]
+    return error
 
 
 def _apply(company_id, user_id, product, movement: dict, lock, count_sale):
@@ -114,6 +184,20 @@ def _level_keys(company_id: int, products: dict, items: list[dict]) -> set:
     return keys
 
 
+def _creating_keys(products: dict, items: list[dict]) -> set:
+    """The (product, warehouse) levels the items would create where missing: what they add stock to or count."""
+    keys = set()
+    for item in items:
+        kind, product_id = item["type"], item["product_id"]
+        if products[product_id].is_bundle:
+            continue
+        if kind in INCREASES or kind == "count" or (kind == "adjust" and item["quantity"] > 0):
+            keys.add((product_id, item["warehouse_id"]))
+        elif kind == "transfer":
+            keys.update({(product_id, item["warehouse_id"]), (product_id, item["to_warehouse_id"])})
+    return keys
+
+
 @contextlib.contextmanager
 def _item(index: int):
     """Name the batch item a refusal is about: `movements.<index>.<field>`."""
@@ -141,8 +225,9 @@ def locked_levels(company_id: int, keys: list[tuple[int, int]], *, create: bool)
         return levels, []
     unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing}, placing_stock=create)
     if create and not unknown:
-        levels.update(ledger.create_levels(company_id, missing))
-        read_model.levels_created(company_id, missing)
+        created = ledger.create_levels(company_id, missing)
+        levels.update(created)
+        read_model.levels_created(company_id, [level.id for level in created.values()])
     return levels, unknown
 
 

@@ -5,11 +5,13 @@ from flask.views import MethodView
 from app.auth.models import Role
 from app.auth.security import current_company_id, current_user
 from app.blueprint import Blueprint
+from app.common import csvio
 from app.common.pagination import page_of
 from app.common.schemas import ErrorSchema
 from app.common.transaction import retry_on_deadlock
 from app.inventory import movements, service
 from app.inventory.schemas import (
+    CountImportRowSchema,
     LevelListArgs,
     LevelSalesArgs,
     LevelSalesSchema,
@@ -30,6 +32,7 @@ class Levels(MethodView):
     @blp.auth_required()
     @blp.arguments(LevelListArgs, location="query")
     @blp.response(200, page_of(LevelSchema))
+    @blp.exports_csv("inventory", service.LEVEL_COLUMNS, service.export_levels)
     def get(self, args):
         """List stock levels (one per product and warehouse), by id"""
         return service.list_levels(current_company_id(), **args)
@@ -80,12 +83,17 @@ class Movements(MethodView):
     @blp.auth_required()
     @blp.arguments(MovementListArgs, location="query")
     @blp.response(200, MovementPageSchema)
+    @blp.exports_csv("movements", service.MOVEMENT_COLUMNS, service.export_movements)
     def get(self, args):
         """The ledger, newest recorded first, cursor-paginated
 
         Pass `next_cursor` back as `cursor` for the next page; pages stay correct while new rows
         arrive (they only ever appear before the first page). Filters on `occurred_at` with
         `since`/`until`. The ledger is append-only: no endpoint edits or deletes a row.
+
+        As CSV (`?format=csv` or `Accept: text/csv`): every matching row, newest first (older than
+        `cursor` when it is given), streamed as it is read, 5,000 rows at a time; rows recorded
+        while it streams are not in it.
         """
         return service.list_movements(current_company_id(), **args)
 
@@ -133,3 +141,29 @@ class MovementBatch(MethodView):
         in order, and each touched level once, as it is after the batch.
         """
         return dict(zip(("movements", "levels"), movements.record_movements(current_company_id(), current_user().id, data["movements"])))
+
+
+@blp.route("/counts/import")
+class CountImport(MethodView):
+    @blp.auth_required(Role.staff)
+    @retry_on_deadlock
+    @blp.response(201, MovementResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="stale_quantity (a row's `expected`), in_use (an archived product) or bundle_has_no_stock, naming the row")
+    @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")
+    @blp.alt_response(422, schema=ErrorSchema, description="validation_error: `errors` keyed `\"<line>.<column>\"`")
+    @blp.doc(requestBody=csvio.IMPORT_BODY)
+    def post(self):
+        """Record a stock-take sheet as count movements, all or nothing
+
+        Columns `sku,warehouse,counted[,expected]`: each row sets the level's on_hand to `counted`
+        with a `count` movement (reason "stock-take import"), creating the level if the product was
+        not stocked there. `warehouse` is the warehouse's id or its name (case-insensitive). A row's
+        `expected` refuses the whole sheet with 409 `stale_quantity` when on_hand is no longer that,
+        as `expected_on_hand` does. Any other problem — an unknown SKU or warehouse, a level counted
+        twice, a bad cell, a missing or unknown column — is a 422 keyed `"<line>.<column>"` (the
+        header is line 1), and nothing is counted. Answers the ledger rows, in the sheet's order, and
+        each level after the count.
+        """
+        sheet = csvio.read_sheet(movements.COUNT_COLUMNS, movements.COUNT_OPTIONAL)
+        rows, errors = csvio.checked_rows(sheet, CountImportRowSchema())
+        return dict(zip(("movements", "levels"), movements.import_counts(current_company_id(), current_user().id, rows, errors)))

@@ -4,6 +4,7 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from app.common.csvio import CellInteger, ExportArgs
 from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, QueryInteger, StrictInteger, Text, UTCDateTime,
                                UTCInstant)
 from app.common.pagination import PageArgs
@@ -37,7 +38,7 @@ class LevelSchema(LevelStockSchema):
     )
 
 
-class LevelListArgs(PageArgs):
+class LevelListArgs(PageArgs, ExportArgs):
     product_id = QueryId()
     warehouse_id = QueryId()
     below_threshold = fields.Boolean(metadata={"description": "true: only levels whose available ≤ threshold"})
@@ -169,7 +170,7 @@ class MovementResultSchema(Schema):
     levels = fields.List(fields.Nested(LevelStockSchema), metadata={"description": "The levels after the movement"})
 
 
-class MovementListArgs(Schema):
+class MovementListArgs(ExportArgs):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = Cursor("m", metadata={"type": "string", "description": "next_cursor of the previous page"})
     product_id = QueryId()
@@ -183,3 +184,12 @@ class MovementListArgs(Schema):
 class MovementPageSchema(Schema):
     items = fields.List(fields.Nested(MovementSchema))
     next_cursor = Cursor("m", metadata={"type": "string", "nullable": True, "description": "null on the last page"})
+
+
+class CountImportRowSchema(Schema):
+    """One line of a stock-take sheet; every cell is text."""
+
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    warehouse = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    counted = CellInteger(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    expected = CellInteger(validate=validate.Range(min=0, max=MAX_QUANTITY))

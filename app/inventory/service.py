@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.alerts import read_model
 from app.alerts.read_model import effective_threshold
 from app.alerts.service import window_start
-from app.common.pagination import cursor_page
+from app.common.pagination import cursor_page, in_chunks
 from app.common.tenancy import get_owned
 from app.common.time import utcnow
 from app.common.transaction import use_case
@@ -25,15 +25,17 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
 
     Part of the caller's transaction: flushes, never commits.
     """
+    levels = []
     for warehouse_id, quantity in sorted(stock.items()):
         level = InventoryLevel(company_id=company_id, product_id=product_id, warehouse_id=warehouse_id, on_hand=0, reserved=0)
         db.session.add(level)
+        levels.append(level)
         if quantity:
             level.receive(quantity)
             ledger.append(level, "receive", quantity, reason="initial stock", user_id=user_id)
     db.session.flush()
-    if stock:
-        read_model.levels_created(company_id, [(product_id, warehouse_id) for warehouse_id in stock])
+    if levels:
+        read_model.levels_created(company_id, [level.id for level in levels])
 
 
 def _levels(company_id: int) -> sa.Select:
@@ -51,8 +53,25 @@ def _as_view(row) -> InventoryLevel:
     return level
 
 
-def list_levels(company_id: int, page: int, per_page: int, product_id=None, warehouse_id=None, below_threshold=None) -> dict:
-    statement = _levels(company_id).order_by(InventoryLevel.id)
+def list_levels(company_id: int, page: int, per_page: int, **filters) -> dict:
+    statement = _filtered_levels(company_id, **filters).order_by(InventoryLevel.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [_as_view(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+
+
+LEVEL_COLUMNS = ["id", "product_id", "sku", "warehouse_id", "on_hand", "reserved", "available", "incoming",
+                 "low_stock_threshold", "threshold", "reorder_up_to", "updated_at"]
+
+
+def export_levels(company_id: int, **filters):
+    """Every level list_levels would list with these filters, by id, in chunks of LEVEL_COLUMNS rows."""
+    chunks = in_chunks(_filtered_levels(company_id, **filters), InventoryLevel.id, key=lambda row: row[0].id)
+    return ([{column: getattr(level, column) for column in LEVEL_COLUMNS} for level in map(_as_view, chunk)] for chunk in chunks)
+
+
+def _filtered_levels(company_id: int, product_id=None, warehouse_id=None, below_threshold=None) -> sa.Select:
+    statement = _levels(company_id)
     if product_id is not None:
         statement = statement.where(InventoryLevel.product_id == product_id)
     if warehouse_id is not None:
@@ -60,9 +79,7 @@ def list_levels(company_id: int, page: int, per_page: int, product_id=None, ware
     if below_threshold is not None:
         at_or_below = InventoryLevel.on_hand - InventoryLevel.reserved <= effective_threshold()
         statement = statement.where(at_or_below if below_threshold else sa.not_(at_or_below))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
-    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": [_as_view(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+    return statement
 
 
 def get_level(company_id: int, level_id: int) -> InventoryLevel:
@@ -108,9 +125,26 @@ def level_sales(company_id: int, level_id: int, days: int) -> dict:
 SMALL_WINDOW = 5_000
 
 
-def list_movements(company_id: int, limit: int, cursor: int | None = None, product_id=None, warehouse_id=None,
-                   type=None, since=None, until=None, purchase_order_id=None) -> dict:
+def list_movements(company_id: int, limit: int, cursor: int | None = None, **filters) -> dict:
     """The ledger newest first, by id: rows recorded while a client pages never shift its pages."""
+    return cursor_page(_ledger(company_id, **filters), StockMovement.id, limit, cursor)
+
+
+MOVEMENT_COLUMNS = [column.name for column in StockMovement.__table__.columns if column.name != "company_id"]
+
+
+def export_movements(company_id: int, cursor: int | None = None, **filters):
+    """Every ledger row list_movements would list with these filters (older than `cursor`, if given),
+    newest first, in chunks of plain rows: millions of rows stream through in constant memory."""
+    statement = _ledger(company_id, **filters).with_only_columns(*(StockMovement.__table__.c[name] for name in MOVEMENT_COLUMNS))
+    if cursor is not None:
+        statement = statement.where(StockMovement.id < cursor)
+    return ([row._mapping for row in chunk] for chunk in in_chunks(statement, StockMovement.id, descending=True))
+
+
+def _ledger(company_id: int, product_id=None, warehouse_id=None, type=None, since=None, until=None,
+            purchase_order_id=None) -> sa.Select:
+    """The company's ledger rows matching the filters, with the index hint that reads them fastest."""
     statement = sa.select(StockMovement).where(StockMovement.company_id == company_id)
     for column, value in ((StockMovement.product_id, product_id), (StockMovement.warehouse_id, warehouse_id),
                           (StockMovement.type, type), (StockMovement.purchase_order_id, purchase_order_id)):
@@ -131,7 +165,7 @@ def list_movements(company_id: int, limit: int, cursor: int | None = None, produ
     elif warehouse_id is not None and product_id is None:
         # MySQL would otherwise intersect the warehouse's foreign-key index with this one, then sort.
         statement = statement.with_hint(StockMovement, "USE INDEX (ix_stock_movements_company_warehouse)", "mysql")
-    return cursor_page(statement, StockMovement.id, limit, cursor)
+    return statement
 
 
 def _is_small(company_id: int, window) -> bool:

@@ -5,11 +5,15 @@ from flask.views import MethodView
 from app.auth.models import Role
 from app.auth.security import current_company_id, current_user
 from app.blueprint import Blueprint
+from app.common import csvio
 from app.common.pagination import PageArgs, page_of
 from app.common.schemas import ErrorSchema
 from app.common.transaction import retry_on_deadlock
-from app.products import service
+from app.products import importing, service
 from app.products.schemas import (
+    ImportResultSchema,
+    ProductImportArgs,
+    ProductImportRowSchema,
     ProductCreatedSchema,
     ProductCreateSchema,
     ProductListArgs,
@@ -77,8 +81,15 @@ class Products(MethodView):
     @blp.auth_required()
     @blp.arguments(ProductListArgs, location="query")
     @blp.response(200, page_of(ProductSchema))
+    @blp.exports_csv("products", service.EXPORT_COLUMNS, service.export_products)
     def get(self, args):
-        """List products, by id; archived ones only with is_active=false"""
+        """List products, by id; archived ones only with is_active=false
+
+        As CSV (`?format=csv` or `Accept: text/csv`): every matching product, with the columns of
+        `POST /api/products/import` first (`supplier` being the reorder supplier, with its link's
+        terms), so the sheet imports back; then `product_type_id`, `is_bundle`, `is_active`, the
+        totals, `created_at` and `updated_at`.
+        """
         return service.list_products(current_company_id(), **args)
 
     @blp.auth_required(Role.manager)
@@ -96,6 +107,40 @@ class Products(MethodView):
         The answer carries `product_id` and `message` as the original endpoint did.
         """
         return service.create_product(current_company_id(), current_user().id, data)
+
+
+@blp.route("/import")
+class ProductImport(MethodView):
+    @blp.auth_required(Role.manager)
+    @retry_on_deadlock
+    @blp.arguments(ProductImportArgs, location="query")
+    @blp.response(200, ImportResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="sku_taken: a SKU of the file was created by another request meanwhile; send the file again")
+    @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")
+    @blp.doc(requestBody=csvio.IMPORT_BODY)
+    def post(self, args):
+        """Create or update products from a CSV sheet, all or nothing
+
+        Columns: `sku,name,price` and any of `description,product_type,low_stock_threshold,supplier,
+        supplier_sku,unit_cost,lead_time_days,min_order_qty,order_multiple`, in any order (the
+        columns of the products export that the import cannot set — `id`, `is_active`, the totals… —
+        are read past, so an exported sheet imports back). A row whose SKU (compared
+        case-insensitively) is the company's updates that product; any other row creates one, and
+        needs `name` and `price`. An empty cell keeps the current value. `product_type` and
+        `supplier` name them (case-insensitively); a missing one is created, a product type with the
+        company's default threshold. A supplier's terms need `supplier`; a new link becomes the
+        product's primary when it has none. A cell starting like a formula (`=`, `+`, `-`, `@`) is
+        refused unless it is a number; `'=…` means the text `=…`.
+
+        Any problem — a bad cell, a SKU twice in the file or used by another company, a missing
+        column, an unknown one — answers 422 with `errors` keyed `"<line>.<column>"` (the header is
+        line 1; `"<line>"` for a whole line), and nothing is written. `dry_run=true` answers the
+        same counts (or the same problems) and never writes. While an import that names types or
+        thresholds runs, the company's stock levels are locked (their alert thresholds are
+        recomputed at the end): movements wait for it.
+        """
+        sheet = csvio.read_sheet(importing.REQUIRED, importing.OPTIONAL, importing.EXPORT_ONLY)
+        return importing.import_products(current_company_id(), sheet, ProductImportRowSchema(), dry_run=args["dry_run"])
 
 
 @blp.route("/<int:product_id>")

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.common.csvio import CellInteger, ExportArgs
 from app.common.fields import MAX_QUANTITY, Id, Money, QueryId, StrictBoolean, StrictInteger, Text, UTCDateTime
 from app.common.pagination import PageArgs
 from app.products.domain import normalize_sku
@@ -132,7 +133,7 @@ class ProductUpdateSchema(Schema):
     is_active = StrictBoolean(metadata={"description": "false archives the product, true restores it"})
 
 
-class ProductListArgs(PageArgs):
+class ProductListArgs(PageArgs, ExportArgs):
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name or SKU contains (case-insensitive)"})
     sku = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Exact SKU, case-insensitive"})
     product_type_id = QueryId()
@@ -140,3 +141,32 @@ class ProductListArgs(PageArgs):
     warehouse_id = QueryId(metadata={"description": "Products stocked in this warehouse"})
     is_bundle = fields.Boolean()
     is_active = fields.Boolean(load_default=True, metadata={"description": "Archived products with false"})
+
+
+class ProductImportArgs(Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "true: check the file and count what it would do, writing nothing"})
+
+
+class ProductImportRowSchema(Schema):
+    """One line of a products sheet; every cell is text, and an empty one is left out (it keeps the
+    product's current value)."""
+
+    sku = Sku(required=True)
+    name = Text(max_length=200, min_length=1)
+    price = Money()
+    description = Text(max_length=5000)
+    product_type = Text(max_length=120, min_length=1)
+    low_stock_threshold = CellInteger(validate=validate.Range(min=0, max=MAX_QUANTITY))
+    supplier = Text(max_length=200, min_length=1)
+    supplier_sku = Text(max_length=64)
+    unit_cost = Money()
+    lead_time_days = CellInteger(validate=validate.Range(min=0, max=365))
+    min_order_qty = CellInteger(validate=validate.Range(min=1, max=MAX_QUANTITY))
+    order_multiple = CellInteger(validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class ImportResultSchema(Schema):
+    created = fields.Integer(metadata={"description": "Products the file adds"})
+    updated = fields.Integer(metadata={"description": "Existing products the file changes (fields, type or supplier terms)"})
+    unchanged = fields.Integer(metadata={"description": "Existing products the file leaves as they are"})
+    dry_run = fields.Boolean(metadata={"description": "true: nothing was written"})

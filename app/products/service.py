@@ -8,7 +8,7 @@ from app.alerts import read_model
 from app.bundles import service as bundle_service
 from app.common.filters import contains
 from app.common.integrity import change_named, flush_or_name_taken, flush_or_sku_taken
-from app.common.pagination import paginate
+from app.common.pagination import in_chunks, paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.transaction import use_case
 from app.errors import InUse, ValidationFailed
@@ -92,6 +92,41 @@ def list_products(company_id: int, page: int, per_page: int, **filters) -> dict:
     return result
 
 
+# The products export: the import's columns first (so an exported sheet imports back), the
+# supplier being the reorder supplier with the terms of its link; then what the import cannot set.
+EXPORT_COLUMNS = [
+    "id", "sku", "name", "price", "description", "product_type", "low_stock_threshold", "supplier", "supplier_sku",
+    "unit_cost", "lead_time_days", "min_order_qty", "order_multiple", "product_type_id", "is_bundle", "is_active",
+    "total_on_hand", "total_available", "total_incoming", "created_at", "updated_at",
+]
+LINK_TERMS = ("supplier_sku", "unit_cost", "lead_time_days", "min_order_qty", "order_multiple")
+
+
+def export_products(company_id: int, **filters):
+    """Every product list_products would list with these filters, by id, in chunks of EXPORT_COLUMNS rows."""
+    statement = _filtered(scoped(Product, company_id), company_id, **filters).options(
+        so.selectinload(Product.levels), so.joinedload(Product.product_type))
+    return (_export_rows(company_id, chunk) for chunk in in_chunks(statement, Product.id, scalars=True))
+
+
+def _export_rows(company_id: int, products: list[Product]) -> list[dict]:
+    bundle_service.attach_availability(company_id, products)
+    links = {link.product_id: link for link in db.session.scalars(
+        sa.select(ProductSupplier).join(Product, sa.and_(Product.id == ProductSupplier.product_id,
+                                                         Product.reorder_supplier_id == ProductSupplier.supplier_id))
+        .where(ProductSupplier.product_id.in_([product.id for product in products]))
+        .options(so.joinedload(ProductSupplier.supplier)))}
+    rows = []
+    for product in products:
+        link = links.get(product.id)
+        row = {column: getattr(product, column) for column in EXPORT_COLUMNS if hasattr(product, column)}
+        row["product_type"] = product.product_type.name if product.product_type else None
+        if link is not None:
+            row.update({column: getattr(link, column) for column in LINK_TERMS}, supplier=link.supplier.name)
+        rows.append(row)
+    return rows
+
+
 def get_product(company_id: int, product_id: int) -> Product:
     product = db.session.scalar(
         scoped(Product, company_id).where(Product.id == product_id).options(so.selectinload(Product.levels))
@@ -136,8 +171,8 @@ def movable_products(company_id: int, product_ids, *, field: str) -> dict[int, P
     """movable_product for several products, in one query: id → product, in ascending id order.
     The lowest offending id decides the error, as checking them one by one in that order would."""
     wanted = sorted(set(product_ids))
-    found = {product.id: product for product in db.session.scalars(
-        sa.select(Product).where(Product.company_id == company_id, Product.id.in_(wanted)))}
+    found = {product.id: product for start in range(0, len(wanted), 1_000) for product in db.session.scalars(
+        sa.select(Product).where(Product.company_id == company_id, Product.id.in_(wanted[start:start + 1_000])))}
     return {product_id: _movable(product_id, found.get(product_id), field) for product_id in wanted}
 
 

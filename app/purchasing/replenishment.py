@@ -63,6 +63,20 @@ def suggestions(caller_company_id: int, company_id: int, days: int | None = None
             "cover_days": cover}
 
 
+SUGGESTION_COLUMNS = [
+    "supplier_id", "supplier_name", "supplier_contact_email", "product_id", "sku", "product_name", "warehouse_id",
+    "warehouse_name", "current_stock", "incoming", "threshold", "avg_daily_sales", "lead_time_days", "quantity",
+    "unit_cost", "line_total",
+]
+
+
+def export_suggestions(caller_company_id: int, company_id: int, **filters):
+    """The suggestions as one chunk of SUGGESTION_COLUMNS rows: a line each, with its supplier's columns."""
+    groups = suggestions(caller_company_id, company_id, **filters)["suppliers"]
+    return iter([[{**line, **{f"supplier_{name}": value for name, value in (group["supplier"] or {}).items()}}
+                  for group in groups for line in group["lines"]]])
+
+
 def create_drafts(caller_company_id: int, company_id: int, user_id: int | None, supplier_id=None,
                   warehouse_id=None) -> dict:
     """One draft purchase order per (supplier, warehouse) of the current suggestions, all in one

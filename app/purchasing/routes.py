@@ -157,7 +157,11 @@ linked supplier with the lowest id), by supplier id; levels without a supplier c
 product and warehouse; a group's `total` adds the known line totals. `days` is the sales window
 (default: the company's `recent_sales_days`), `cover_days` the company's `reorder_cover_days`.
 
+As CSV (`?format=csv` or `Accept: text/csv`): one row per line, its supplier's fields as
+`supplier_*` columns (empty for the levels without a supplier).
+
 """ + REORDER_RULE)
+    @replenishment_blp.exports_csv("replenishment", replenishment.SUGGESTION_COLUMNS, replenishment.export_suggestions)
     def get(self, args, company_id):
         """What to order, from whom"""
         # Plain values, encoded as they are: a company may have 10,000 levels due, and dumping each

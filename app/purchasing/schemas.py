@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.common.csvio import ExportArgs
 from app.common.fields import MAX_QUANTITY, Id, Money, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
 from app.common.pagination import PageArgs
 from app.inventory.schemas import MovementSchema, PastDateTime
@@ -121,7 +122,7 @@ class ReceiptResultSchema(Schema):
 # Replenishment
 
 
-class ReplenishmentArgs(Schema):
+class ReplenishmentArgs(ExportArgs):
     days = fields.Integer(validate=validate.Range(min=1, max=365),
                           metadata={"description": "The sales window, 1–365 (default: the company's recent_sales_days)"})
     warehouse_id = QueryId()

@@ -27,6 +27,14 @@ def get_warehouse(company_id: int, warehouse_id: int) -> Warehouse:
     return get_owned(Warehouse, company_id, warehouse_id)
 
 
+def references(company_id: int) -> tuple[dict[str, int], dict[str, int]]:
+    """The company's warehouses by their id written as text, and by their name key: the two ways a
+    sheet may name one."""
+    rows = db.session.execute(sa.select(Warehouse.id, Warehouse.name_key).where(
+        Warehouse.company_id == company_id, Warehouse.deleted_at.is_(None))).all()
+    return {str(warehouse_id): warehouse_id for warehouse_id, _ in rows}, {key: warehouse_id for warehouse_id, key in rows}
+
+
 def missing_warehouses(company_id: int, warehouse_ids, *, placing_stock: bool = False) -> list[int]:
     """Those of these ids that are not (undeleted) warehouses of the company.
 

@@ -41,7 +41,9 @@ def test_every_api_operation_documents_the_errors_it_can_answer(client):
             if "security" in operation:
                 assert "401" in responses, f"{method.upper()} {path}"
             if "requestBody" in operation:
-                assert {"400", "413", "422"} <= responses, f"{method.upper()} {path}"
+                # A CSV body cannot be malformed JSON: 400 is for the JSON ones.
+                json_body = "application/json" in operation["requestBody"]["content"]
+                assert {"413", "422"} | ({"400"} if json_body else set()) <= responses, f"{method.upper()} {path}"
 
 
 def test_an_insufficient_stock_answer_carries_only_documented_keys(client, acme):

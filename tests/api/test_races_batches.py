@@ -42,3 +42,24 @@ def test_twenty_concurrent_batches_over_overlapping_levels(app, acme):
         expected = 60 + sum(i["quantity"] * {"receive": 1, "sale": -1, "transfer": 0}[i["type"]]
                             for body in applied for i in body["movements"] if i["product_id"] == product_id)
         assert levels[(product_id, main)][0] + levels[(product_id, backroom)][0] == expected
+
+
+def test_imports_racing_with_edits_of_the_same_products_never_half_update_one(app, acme):
+    """Imports and PATCHes of the same 10 products at once: every product ends as one writer left
+    it, its name and price from the same request, never a mix."""
+    main = warehouse(acme, "Main")
+    products = {f"RACE-{n}": product(acme, {main: 5}, sku=f"RACE-{n}") for n in range(10)}
+    sheets = [("sku,name,price\n" + "".join(f"{sku},import {i},{i}.00\n" for sku in products)).encode() for i in range(1, 6)]
+    edits = [(product_id, {"name": f"edit {i}", "price": f"{i}.50"}) for i in range(1, 6) for product_id in products.values()]
+    answers = run_together(app, [
+        lambda client, sheet=sheet: answer(client.post("/api/products/import", data=sheet, content_type="text/csv", headers=acme.headers))
+        for sheet in sheets
+    ] + [
+        lambda client, edit=edit: answer(client.patch(f"/api/products/{edit[0]}", json=edit[1], headers=acme.headers))
+        for edit in edits
+    ])
+    assert_no_server_errors(answers, "imports and edits")
+    assert set(tally(answers)) == {(200, None)}, tally(answers)
+    for item in acme.get("/api/products", query_string={"q": "RACE-"}).json["items"]:
+        writer, number = item["name"].split(" ")
+        assert item["price"] == (f"{number}.00" if writer == "import" else f"{number}.50"), item
