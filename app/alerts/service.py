@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.alerts import domain
 from app.alerts.read_model import sold_since
+from app.common import csvio
 from app.common.time import utcnow
 from app.companies.models import Company
 from app.companies.service import get_company
@@ -247,7 +248,7 @@ def export_alerts(caller_company_id: int, company_id: int, **filters):
         page = 1
         while True:
             result = low_stock_alerts(caller_company_id, company_id, page, EXPORT_PAGE, **filters)
-            yield [_export_row(alert) for alert in result["alerts"]]
+            yield csvio.in_order(map(_export_row, result["alerts"]), ALERT_COLUMNS)
             if page * EXPORT_PAGE >= result["total_alerts"]:
                 return
             page += 1

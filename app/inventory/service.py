@@ -67,7 +67,7 @@ LEVEL_COLUMNS = ["id", "product_id", "sku", "warehouse_id", "on_hand", "reserved
 def export_levels(company_id: int, **filters):
     """Every level list_levels would list with these filters, by id, in chunks of LEVEL_COLUMNS rows."""
     chunks = in_chunks(_filtered_levels(company_id, **filters), InventoryLevel.id, key=lambda row: row[0].id)
-    return ([{column: getattr(level, column) for column in LEVEL_COLUMNS} for level in map(_as_view, chunk)] for chunk in chunks)
+    return ([[getattr(level, column) for column in LEVEL_COLUMNS] for level in map(_as_view, chunk)] for chunk in chunks)
 
 
 def _filtered_levels(company_id: int, product_id=None, warehouse_id=None, below_threshold=None) -> sa.Select:
@@ -139,7 +139,7 @@ def export_movements(company_id: int, cursor: int | None = None, **filters):
     statement = _ledger(company_id, **filters).with_only_columns(*(StockMovement.__table__.c[name] for name in MOVEMENT_COLUMNS))
     if cursor is not None:
         statement = statement.where(StockMovement.id < cursor)
-    return ([row._mapping for row in chunk] for chunk in in_chunks(statement, StockMovement.id, descending=True))
+    return in_chunks(statement, StockMovement.id, descending=True)
 
 
 def _ledger(company_id: int, product_id=None, warehouse_id=None, type=None, since=None, until=None,
@@ -162,9 +162,15 @@ def _ledger(company_id: int, product_id=None, warehouse_id=None, type=None, sinc
     elif product_id is None and warehouse_id is None and (since or until) and _is_small(company_id, window):
         # Rows far back in time sit far back in the ledger: the index finds them without the walk.
         statement = statement.with_hint(StockMovement, "USE INDEX (ix_stock_movements_company_occurred_at)", "mysql")
-    elif warehouse_id is not None and product_id is None:
-        # MySQL would otherwise intersect the warehouse's foreign-key index with this one, then sort.
-        statement = statement.with_hint(StockMovement, "USE INDEX (ix_stock_movements_company_warehouse)", "mysql")
+    elif product_id is None:
+        # The walk down the ledger by id, from the cursor (a deep page, an export's later chunks):
+        # left to itself MariaDB reads the company's rows from the newest one down to the cursor
+        # (an equality lookup on company_id, then a filter), which costs more the deeper it goes;
+        # forced, it reads a range of (company_id[, warehouse_id | type], id) from the cursor on.
+        # For the warehouse, it would also intersect that foreign key's index with this one, then sort.
+        index = ("ix_stock_movements_company_warehouse" if warehouse_id is not None
+                 else "ix_stock_movements_company_type" if type is not None else "ix_stock_movements_company_id_id")
+        statement = statement.with_hint(StockMovement, f"FORCE INDEX ({index})", "mysql")
     return statement
 
 

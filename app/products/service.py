@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.alerts import read_model
 from app.bundles import service as bundle_service
+from app.common import csvio
 from app.common.filters import contains
 from app.common.integrity import change_named, flush_or_name_taken, flush_or_sku_taken
 from app.common.pagination import in_chunks, paginate
@@ -124,7 +125,7 @@ def _export_rows(company_id: int, products: list[Product]) -> list[dict]:
         if link is not None:
             row.update({column: getattr(link, column) for column in LINK_TERMS}, supplier=link.supplier.name)
         rows.append(row)
-    return rows
+    return csvio.in_order(rows, EXPORT_COLUMNS)
 
 
 def get_product(company_id: int, product_id: int) -> Product:

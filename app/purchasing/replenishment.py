@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.alerts import domain as alert_domain
 from app.alerts.read_model import sold_since
 from app.alerts.service import LOW_LEVELS, window_start
+from app.common import csvio
 from app.common.fields import MAX_QUANTITY
 from app.common.transaction import use_case
 from app.companies.service import get_company
@@ -73,8 +74,8 @@ SUGGESTION_COLUMNS = [
 def export_suggestions(caller_company_id: int, company_id: int, **filters):
     """The suggestions as one chunk of SUGGESTION_COLUMNS rows: a line each, with its supplier's columns."""
     groups = suggestions(caller_company_id, company_id, **filters)["suppliers"]
-    return iter([[{**line, **{f"supplier_{name}": value for name, value in (group["supplier"] or {}).items()}}
-                  for group in groups for line in group["lines"]]])
+    return iter([csvio.in_order(({**line, **{f"supplier_{name}": value for name, value in (group["supplier"] or {}).items()}}
+                                 for group in groups for line in group["lines"]), SUGGESTION_COLUMNS)])
 
 
 def create_drafts(caller_company_id: int, company_id: int, user_id: int | None, supplier_id=None,
