@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from app.common.chunks import chunks
 from app.common.transaction import current_unit
 from app.common.upsert import upsert
 from app.companies.models import Company
@@ -76,9 +77,8 @@ def levels_created(company_id: int, level_ids: Iterable[int]) -> None:
     """New levels, created and locked by the caller: give them theirs. By id, so that the statements
     reach these levels through the primary key and touch no level another transaction holds; a
     thousand at a time."""
-    level_ids = sorted(level_ids)
-    for start in range(0, len(level_ids), 1_000):
-        _refresh(company_id, InventoryLevel.id.in_(level_ids[start:start + 1_000]))
+    for chunk in chunks(sorted(level_ids)):
+        _refresh(company_id, InventoryLevel.id.in_(chunk))
 
 
 def recount_thresholds(company_id: int) -> None:

@@ -221,11 +221,7 @@ def low_stock_alerts(caller_company_id: int, company_id: int, page: int, per_pag
     company = get_company(caller_company_id, company_id)
     days = days or company.recent_sales_days
     rows, total, stock_outs = _page(_alerting(company, days, **filters), days, (page - 1) * per_page, per_page)
-    level_ids = [level_id for level_id, _threshold in rows]
-    facts = {row.level_id: row for row in db.session.execute(
-        _level_facts(window_start(days)).where(InventoryLevel.id.in_(level_ids)))} if level_ids else {}
-    expected = next_expected(company.id, [(row.product_id, row.warehouse_id) for row in facts.values() if row.incoming])
-    alerts = [_alert(facts[level_id], threshold, days, company.reorder_cover_days, expected) for level_id, threshold in rows]
+    alerts = _alerts(company, days, rows)
     return {"alerts": alerts, "total_alerts": total, "total_stockouts": stock_outs, "page": page, "per_page": per_page, "days": days,
             "window_start": window_start(days)}
 
@@ -236,24 +232,28 @@ ALERT_COLUMNS = [
     "suggested_reorder_quantity", "supplier_id", "supplier_name", "supplier_contact_email", "supplier_lead_time_days",
     "supplier_min_order_qty", "supplier_order_multiple",
 ]
-EXPORT_PAGE = 1_000
+EXPORT_CHUNK = 1_000
 
 
-def export_alerts(caller_company_id: int, company_id: int, **filters):
+def export_alerts(caller_company_id: int, company_id: int, days: int | None = None, **filters):
     """Every alert low_stock_alerts would answer with these filters, in its order, in chunks of
-    ALERT_COLUMNS rows (the company is checked at once)."""
-    get_company(caller_company_id, company_id)
+    ALERT_COLUMNS rows. The company is checked, and which levels alert in what order is worked out
+    (ids only), before the first chunk: a level restocked while the export streams is still in it,
+    none is skipped or repeated."""
+    company = get_company(caller_company_id, company_id)
+    days = days or company.recent_sales_days
+    rows, _total, _stock_outs = _page(_alerting(company, days, **filters), days, 0, 2**31)
+    return (csvio.in_order(map(_export_row, _alerts(company, days, rows[start:start + EXPORT_CHUNK])), ALERT_COLUMNS)
+            for start in range(0, len(rows), EXPORT_CHUNK))
 
-    def chunks():
-        page = 1
-        while True:
-            result = low_stock_alerts(caller_company_id, company_id, page, EXPORT_PAGE, **filters)
-            yield csvio.in_order(map(_export_row, result["alerts"]), ALERT_COLUMNS)
-            if page * EXPORT_PAGE >= result["total_alerts"]:
-                return
-            page += 1
 
-    return chunks()
+def _alerts(company: Company, days: int, rows: list[tuple[int, int]]) -> list[Alert]:
+    """The alerts of these (level id, threshold), in their order, as they are now."""
+    level_ids = [level_id for level_id, _threshold in rows]
+    facts = {row.level_id: row for row in db.session.execute(
+        _level_facts(window_start(days)).where(InventoryLevel.id.in_(level_ids)))} if level_ids else {}
+    expected = next_expected(company.id, [(row.product_id, row.warehouse_id) for row in facts.values() if row.incoming])
+    return [_alert(facts[level_id], threshold, days, company.reorder_cover_days, expected) for level_id, threshold in rows]
 
 
 def _export_row(alert: Alert) -> dict:

@@ -12,16 +12,18 @@ holds one chunk in memory. Text cells that a spreadsheet would run as a formula 
 import csv
 import io
 import itertools
+import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from flask import Response, request, stream_with_context
+from flask import Response, g, request, stream_with_context
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.errors import PayloadTooLarge, ValidationFailed
 
+log = logging.getLogger("stockflow.csv")
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
 # Enough to fix a file by; the answer stays small however broken the file is.
@@ -93,6 +95,7 @@ def _uploaded_bytes() -> bytes:
         files = list(request.files.values())
         if not files:
             raise ValidationFailed("No file in the upload", {"file": ["Attach the CSV file as a form field named file."]})
+        files[0].stream.seek(0)  # read again when a deadlock retry runs the request a second time
         return files[0].read()
     return request.get_data(cache=True)
 
@@ -101,17 +104,21 @@ def _decoded(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
+        before = raw[:error.start]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise ValidationFailed("The file is not UTF-8 text", {str(line): ["Not valid UTF-8: save the file as CSV UTF-8."]}) from None
 
 
 def _checked_header(header: list[str], required, optional, ignored) -> dict[int, str]:
     """Position → column of the cells kept; refuses missing, unknown and repeated columns."""
     known = set(required) | set(optional)
-    errors = {}
     if len(header) == 1 and (separator := next((s for s in ";\t|" if s in header[0]), None)):
         raise ValidationFailed("Columns must be separated by commas", {"1": [
             f"The header seems to separate its columns with {separator!r}; separate them with commas."]})
+    most = len(known) + len(ignored)
+    if len(header) > most:
+        raise ValidationFailed("The header row has too many columns", {"1": [f"{len(header):,} columns; there are at most {most}."]})
+    errors = {}
     for name in required:
         if name not in header:
             errors[f"1.{name}"] = ["Missing column."]
@@ -247,12 +254,18 @@ def csv_response(name: str, header: list[str], chunks: Iterable[Iterable[Sequenc
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
-        for chunk in itertools.chain([first], chunks):
-            writer.writerows([cell(value) for value in row] for row in chunk)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            keep_alive()
+        try:
+            for chunk in itertools.chain([first], chunks):
+                writer.writerows([cell(value) for value in row] for row in chunk)
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+                keep_alive()
+        except Exception:
+            # The status is sent: the client sees the download end early (the chunked answer has
+            # no last chunk), and the log says why.
+            log.exception("CSV export %s.csv failed after it started", name, extra={"request_id": g.get("request_id")})
+            raise
         yield buffer.getvalue()
 
     response = Response(stream_with_context(lines()), mimetype=CSV_MEDIA_TYPE)

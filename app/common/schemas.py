@@ -23,6 +23,28 @@ def _dotted(errors: dict, prefix: str = "") -> dict:
     return flat
 
 
+# Fields whose dumped value is the attribute itself when it is of these types: dump_flat reads
+# the attribute and skips the field's serializer.
+_AS_IS = ((fields.Integer, int), (fields.String, str), (fields.Boolean, bool))
+
+
+def dump_flat(schema: Schema, items) -> list[dict]:
+    """`schema.dump(items, many=True)` for a schema without nested fields, in a fraction of the time
+    (what a batch of 500 movements or a stock-take of 40,000 rows answers): an integer, string or
+    boolean field whose attribute already has that type is taken as it is; any other value goes
+    through its field's serializer."""
+    plan = [(name, field.attribute or name, next((kind for cls, kind in _AS_IS if type(field) is cls), None), field)
+            for name, field in schema.dump_fields.items()]
+    dumped = []
+    for item in items:
+        row = {}
+        for name, attribute, kind, field in plan:
+            value = getattr(item, attribute)
+            row[name] = value if value is None or (kind is not None and type(value) is kind) else field._serialize(value, attribute, item)
+        dumped.append(row)
+    return dumped
+
+
 class ShortageSchema(Schema):
     product_id = fields.Integer()
     available = fields.Integer()

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.common.chunks import CHUNK, chunks
 from app.common.time import utcnow
 from app.common.transaction import current_unit
 from app.common.upsert import upsert
@@ -19,9 +20,8 @@ from app.inventory.models import InventoryLevel, StockMovement
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
 
 
-# Keys per statement past which locking goes by id: a row-value IN of thousands of keys is more
-# than SQLite takes (32,766 parameters), and more than MySQL's optimizer plans quickly.
-LOCK_CHUNK = 1_000
+# Keys per statement past which locking goes by id, a chunk of ids at a time (app/common/chunks.py).
+LOCK_CHUNK = CHUNK
 
 
 def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, InventoryLevel]:
@@ -36,13 +36,13 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, Inv
         wanted = set(keys)
         ids = sorted(
             level_id
-            for chunk in _chunks(sorted({product_id for product_id, _ in keys}))
+            for chunk in chunks(sorted({product_id for product_id, _ in keys}), LOCK_CHUNK)
             for level_id, product_id, warehouse_id in db.session.execute(
                 sa.select(InventoryLevel.id, InventoryLevel.product_id, InventoryLevel.warehouse_id)
                 .where(owned, InventoryLevel.product_id.in_(chunk)))
             if (product_id, warehouse_id) in wanted
         )
-        levels = [level for chunk in _chunks(ids) for level in _locked(InventoryLevel.id.in_(chunk))]
+        levels = [level for chunk in chunks(ids, LOCK_CHUNK) for level in _locked(InventoryLevel.id.in_(chunk))]
     _watch(levels)
     return {(level.product_id, level.warehouse_id): level for level in levels}
 
@@ -52,10 +52,6 @@ def _locked(where) -> list[InventoryLevel]:
         sa.select(InventoryLevel).where(where).order_by(InventoryLevel.id).with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-
-
-def _chunks(items: list) -> Iterable[list]:
-    return (items[start:start + LOCK_CHUNK] for start in range(0, len(items), LOCK_CHUNK))
 
 
 def _watch(levels, *, created: bool = False) -> None:
@@ -81,7 +77,7 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
          "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
         for product_id, warehouse_id in keys
     ]
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows, LOCK_CHUNK):
         upsert(InventoryLevel.__table__, chunk)
     levels = lock_levels(company_id, keys)
     _watch(levels.values(), created=True)

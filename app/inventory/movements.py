@@ -11,10 +11,11 @@ from app.alerts import read_model
 from app.bundles import domain as bundle_domain
 from app.bundles.service import check_sellable, load_graph
 from app.common import csvio
+from app.common.chunks import chunks
 from app.common.models import name_key
 from app.common.time import utcnow
 from app.common.transaction import use_case
-from app.errors import BundleHasNoStock, DomainError, ValidationFailed
+from app.errors import BundleHasNoStock, DomainError, InUse, ValidationFailed
 from app.extensions import db
 from app.inventory import domain, ledger
 from app.inventory.models import InventoryLevel, StockMovement
@@ -113,14 +114,18 @@ def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, di
             raise ValidationFailed("The sheet has problems: see errors, keyed by line and column; nothing was counted", errors)
         try:
             return record_movements(company_id, user_id, items)
+        except (InUse, BundleHasNoStock) as error:
+            # A product a sheet cannot count (archived, or a bundle) is a problem of its line.
+            line = lines[int(next(iter(error.errors)).split(".")[1])]
+            raise ValidationFailed(f"Line {line}: {error.message.split(': ', 1)[-1]}", {f"{line}.sku": [
+                error.message.split(": ", 1)[-1]]}) from None
         except DomainError as error:
             raise _by_line(error, lines) from None
 
 
 def _products_by_sku(company_id: int, skus: list[str]) -> dict[str, int]:
-    keys = sorted({sku_key(sku) for sku in skus})
-    return {key: product_id for start in range(0, len(keys), 1_000) for key, product_id in db.session.execute(
-        sa.select(Product.sku_key, Product.id).where(Product.company_id == company_id, Product.sku_key.in_(keys[start:start + 1_000])))}
+    return {key: product_id for chunk in chunks(sorted({sku_key(sku) for sku in skus})) for key, product_id in db.session.execute(
+        sa.select(Product.sku_key, Product.id).where(Product.company_id == company_id, Product.sku_key.in_(chunk)))}
 
 
 def _by_line(error: DomainError, lines: list[int]) -> DomainError:

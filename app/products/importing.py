@@ -12,15 +12,18 @@ import sqlalchemy as sa
 
 from app.alerts import read_model
 from app.common import csvio
+from app.common.chunks import chunks
 from app.common.integrity import violates
-from app.common.models import NAME_KEY_LENGTH, name_key
+from app.common.models import name_key
 from app.common.time import utcnow
+from app.common.upsert import upsert
 from app.companies.models import Company
 from app.common.transaction import use_case
 from app.errors import SkuTaken, ValidationFailed
 from app.extensions import db
 from app.products.domain import sku_key
 from app.products.models import Product, ProductType
+from app.products.service import EXPORT_COLUMNS
 from app.suppliers.models import ProductSupplier, Supplier
 from app.suppliers.service import refresh_reorder_suppliers
 
@@ -28,11 +31,9 @@ REQUIRED = ("sku", "name", "price")
 OPTIONAL = ("description", "product_type", "low_stock_threshold", "supplier", "supplier_sku", "unit_cost",
             "lead_time_days", "min_order_qty", "order_multiple")
 # Columns of the products export that the import reads past, so an exported sheet imports back.
-EXPORT_ONLY = ("id", "product_type_id", "is_bundle", "is_active", "total_on_hand", "total_available",
-               "total_incoming", "created_at", "updated_at")
+EXPORT_ONLY = tuple(column for column in EXPORT_COLUMNS if column not in REQUIRED + OPTIONAL)
 PRODUCT_FIELDS = ("name", "price", "description", "low_stock_threshold")
 TERMS = ("supplier_sku", "unit_cost", "lead_time_days", "min_order_qty", "order_multiple")
-CHUNK = 1_000
 
 
 @dataclasses.dataclass
@@ -58,6 +59,9 @@ def import_products(company_id: int, sheet: csvio.Sheet, schema, *, dry_run: boo
             # levels are locked first, as every such change locks them (read_model), here all the
             # company's at once. A dry run changes nothing and locks nothing.
             with read_model.catalogue_changed(company_id, when=names_thresholds and not dry_run):
+                if not dry_run:
+                    # One import of the company at a time: two would create the same supplier twice.
+                    db.session.execute(sa.select(Company.id).where(Company.id == company_id).with_for_update())
                 existing, taken = _existing(company_id, [sku_key(row["sku"]) for _, row in rows], lock=not dry_run)
                 types = _named(ProductType, company_id)
                 suppliers = _suppliers(company_id, rows)
@@ -81,9 +85,6 @@ def _check_file(rows: list[tuple[int, dict]], errors: dict) -> None:
         if key in first_line:
             csvio.problem(errors, line, "sku", f"The SKU appears again: first on line {first_line[key]}.")
         first_line.setdefault(key, line)
-        for column in ("product_type", "supplier"):
-            if column in row and len(name_key(row[column])) > NAME_KEY_LENGTH:
-                csvio.problem(errors, line, column, "Too long once case-folded.")
         terms = [column for column in TERMS if column in row]
         if terms and "supplier" not in row:
             csvio.problem(errors, line, "supplier", f"Needed for {', '.join(terms)}: name the supplier.")
@@ -93,7 +94,7 @@ def _existing(company_id: int, keys: list[str], *, lock: bool) -> tuple[dict[str
     """The company's products with these SKU keys (locked when importing), by key; and the keys
     that other companies' products hold."""
     found, taken = {}, set()
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         statement = sa.select(Product).where(Product.company_id == company_id, Product.sku_key.in_(chunk))
         found.update((product.sku_key, product) for product in db.session.scalars(
             statement.order_by(Product.id).with_for_update() if lock else statement))
@@ -121,7 +122,7 @@ def _suppliers(company_id: int, rows) -> dict[str, Supplier | None]:
 
 def _links(company_id: int, product_ids: list[int]) -> dict[tuple[int, int], ProductSupplier]:
     links = {}
-    for chunk in _chunks(sorted(product_ids)):
+    for chunk in chunks(sorted(product_ids)):
         links.update(((link.product_id, link.supplier_id), link) for link in db.session.scalars(
             sa.select(ProductSupplier).where(ProductSupplier.company_id == company_id, ProductSupplier.product_id.in_(chunk))))
     return links
@@ -200,7 +201,8 @@ def _create_named_types(company_id: int, rows, types: dict, threshold: int, now)
         if "product_type" in row and name_key(row["product_type"]) not in types:
             missing.setdefault(name_key(row["product_type"]), row["product_type"])
     if missing:
-        db.session.execute(sa.insert(ProductType), [
+        # A type created meanwhile through the API is kept as it is, and used.
+        upsert(ProductType.__table__, [
             {"company_id": company_id, "name": name, "name_key": key, "low_stock_threshold": threshold,
              "created_at": now, "updated_at": now} for key, name in missing.items()])
         types.update(_named(ProductType, company_id))
@@ -245,11 +247,11 @@ def _write_links(company_id: int, plan: _Plan, existing: dict, supplier_ids: dic
                 relinked.append(product_id)
         elif any(getattr(link, column) != value for column, value in given.items()):
             updates.append({"id": link.id, **given, "updated_at": now})
-    for chunk in _chunks(inserts):
+    for chunk in chunks(inserts):
         db.session.execute(sa.insert(ProductSupplier), chunk)
     if updates:
         db.session.execute(sa.update(ProductSupplier), updates)
-    for chunk in _chunks(sorted(relinked)):
+    for chunk in chunks(sorted(relinked)):
         refresh_reorder_suppliers(chunk)
 
 
@@ -258,10 +260,5 @@ def _product_ids(plan: _Plan, existing: dict):
     (read back after their insert)."""
     yield from ((key, product.id) for key, product in existing.items())
     new_keys = [sku_key(row["sku"]) for _, row in plan.new]
-    for chunk in _chunks(new_keys):
+    for chunk in chunks(new_keys):
         yield from db.session.execute(sa.select(Product.sku_key, Product.id).where(Product.sku_key.in_(chunk))).all()
-
-
-def _chunks(items: list, size: int = CHUNK):
-    return (items[start:start + size] for start in range(0, len(items), size))
-

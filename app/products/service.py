@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from app.alerts import read_model
 from app.bundles import service as bundle_service
 from app.common import csvio
+from app.common.chunks import chunks
 from app.common.filters import contains
 from app.common.integrity import change_named, flush_or_name_taken, flush_or_sku_taken
 from app.common.pagination import in_chunks, paginate
@@ -172,8 +173,8 @@ def movable_products(company_id: int, product_ids, *, field: str) -> dict[int, P
     """movable_product for several products, in one query: id → product, in ascending id order.
     The lowest offending id decides the error, as checking them one by one in that order would."""
     wanted = sorted(set(product_ids))
-    found = {product.id: product for start in range(0, len(wanted), 1_000) for product in db.session.scalars(
-        sa.select(Product).where(Product.company_id == company_id, Product.id.in_(wanted[start:start + 1_000])))}
+    found = {product.id: product for chunk in chunks(wanted) for product in db.session.scalars(
+        sa.select(Product).where(Product.company_id == company_id, Product.id.in_(chunk)))}
     return {product_id: _movable(product_id, found.get(product_id), field) for product_id in wanted}
 
 

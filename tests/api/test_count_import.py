@@ -42,7 +42,7 @@ def test_a_sheet_counts_each_row_by_warehouse_name_or_id(acme, main, backroom):
     ("sku,warehouse,counted\n=cmd|' /C calc'!A0,Main,5\n", 422, "validation_error", "2.sku"),
     # The count itself refused, as one count movement would be: named by line and column.
     ("sku,warehouse,counted,expected\nCLOCK-1,Main,5,10\nCLOCK-1,Backroom,1,3\n", 409, "stale_quantity", "3.expected"),
-    ("sku,warehouse,counted\nCLOCK-1,Main,5\nKIT-1,Main,1\n", 409, "bundle_has_no_stock", "3"),
+    ("sku,warehouse,counted\nCLOCK-1,Main,5\nKIT-1,Main,1\n", 422, "validation_error", "3.sku"),
 ])
 def test_a_bad_sheet_changes_nothing(app, acme, main, backroom, body, status, slug, key):
     clock = make_product(acme, "CLOCK-1", {main: 10})
@@ -58,7 +58,8 @@ def test_an_archived_product_is_named_by_its_line(acme, main):
     product = make_product(acme, "OLD-1", {main: 1})
     acme.delete(f"/api/products/{product}")
     response = send(acme, "sku,warehouse,counted\nOLD-1,Main,0\n")
-    assert response.status_code == 409 and response.json["error"] == "in_use" and "2" in response.json["errors"]
+    assert response.status_code == 422 and response.json["error"] == "validation_error"
+    assert response.json["errors"] == {"2.sku": [f"Product {product} is archived: it takes no new movements or orders"]}
 
 
 def test_another_companys_sku_and_warehouse_are_unknown(acme, globex, main):

@@ -194,3 +194,9 @@ def test_every_problem_of_the_file_is_answered_at_once(acme):
     response = send(acme, "sku,name,price\nA-1,=cmd,1.00\nA-2,Fine,1.234\nA-3,Short\nA-4,Good,1\na-4,Again,1\n")
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"2.name", "3.price", "4", "6.sku"}, response.json
+
+
+def test_a_header_of_thousands_of_columns_is_refused_at_once(acme):
+    response = send(acme, "sku,name,price" + "," * 100_000 + "\nA-1,a,1\n")
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["1"] and "100,003 columns" in response.json["errors"]["1"][0]

@@ -67,3 +67,27 @@ def test_other_database_errors_are_not_retried(acme, sale, monkeypatch):
     response = acme.post("/api/inventory/movements", json=sale)
     assert (response.status_code, response.json["error"]) == (500, "internal_error")
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("multipart", [False, True])
+def test_a_deadlocked_import_reads_its_sheet_again_on_the_retry(acme, monkeypatch, multipart):
+    import io
+
+    from app.products import importing
+
+    real, calls = importing.import_products, []
+
+    def import_products(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise mysql_error(1213, "Deadlock found when trying to get lock")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "import_products", import_products)
+    sheet = b"sku,name,price\nDL-1,Deadlocked,1.00\n"
+    if multipart:
+        response = acme.post("/api/products/import", data={"file": (io.BytesIO(sheet), "sheet.csv")}, content_type="multipart/form-data")
+    else:
+        response = acme.post("/api/products/import", data=sheet, content_type="text/csv")
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 1 and len(calls) == 2

@@ -63,3 +63,17 @@ def test_imports_racing_with_edits_of_the_same_products_never_half_update_one(ap
     for item in acme.get("/api/products", query_string={"q": "RACE-"}).json["items"]:
         writer, number = item["name"].split(" ")
         assert item["price"] == (f"{number}.00" if writer == "import" else f"{number}.50"), item
+
+
+def test_imports_naming_the_same_new_type_and_supplier_at_once_create_each_once(app, acme):
+    sheets = [f"sku,name,price,product_type,supplier\nNEW-{n},New {n},1.00,Gadgets,Acme Parts\n".encode() for n in range(4)]
+    answers = run_together(app, [
+        lambda client, sheet=sheet: answer(client.post("/api/products/import", data=sheet, content_type="text/csv", headers=acme.headers))
+        for sheet in sheets
+    ] + [lambda client: answer(client.post("/api/product-types", json={"name": "gadgets", "low_stock_threshold": 3}, headers=acme.headers))])
+    assert_no_server_errors(answers, "imports and a product type")
+    assert set(tally(answers)) <= {(200, None), (201, None), (409, "name_taken")}, tally(answers)
+    assert [a["status"] for a in answers[:4]] == [200] * 4
+    assert len(acme.get("/api/product-types").json["items"]) == 1
+    assert len(acme.get("/api/suppliers").json["items"]) == 1
+    assert acme.get("/api/products", query_string={"q": "NEW-"}).json["total"] == 4

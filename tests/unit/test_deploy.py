@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from app.common import csvio
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -75,8 +77,17 @@ def test_gunicorn_freezes_the_loaded_app_out_of_the_garbage_collector(monkeypatc
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     frozen = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    settings["post_worker_init"](worker=None)
+    monkeypatch.setattr(csvio, "keep_alive", csvio.keep_alive)  # restored after the test
+
+    class Worker:
+        def notify(self):
+            pass
+
+    worker = Worker()
+    settings["post_worker_init"](worker=worker)
     assert frozen == [True]
+    # A CSV export's chunks are the worker's heartbeat.
+    assert csvio.keep_alive == worker.notify
 
 
 def test_compose_runs_a_worker_and_a_scheduler_on_redis_with_the_apps_environment():
