@@ -16,9 +16,9 @@ from app.common.chunks import chunks
 from app.common.integrity import violates
 from app.common.models import name_key
 from app.common.time import utcnow
+from app.common.transaction import use_case
 from app.common.upsert import upsert
 from app.companies.models import Company
-from app.common.transaction import use_case
 from app.errors import SkuTaken, ValidationFailed
 from app.extensions import db
 from app.products.domain import sku_key
