@@ -26,7 +26,8 @@ COPY --from=assets /assets/node_modules ./node_modules
 USER stockflow
 
 EXPOSE 5000
+# Asks /health/ready on whatever address BIND names (a container started with another port too).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/health/ready', timeout=2).status != 200)"
+  CMD ["python", "deploy/healthcheck.py"]
 
 CMD ["gunicorn", "wsgi:app"]

@@ -152,6 +152,29 @@ def register_commands(app: Flask) -> None:
         schedule.parent.mkdir(parents=True, exist_ok=True)
         app.extensions["celery"].start(["beat", "--loglevel=INFO", f"--schedule={schedule}", *celery_args])
 
+    @app.cli.command("wait-for-db")
+    @click.option("--timeout", default=60.0, show_default=True, help="Seconds to keep trying.")
+    def wait_for_db_command(timeout):
+        """Wait until the database answers (SELECT 1), trying once a second, a log line per failed
+        try; exit 1 after --timeout seconds. Run it before `flask db upgrade` when the database may
+        still be starting (docker-compose.yml does)."""
+        deadline, attempt = time.monotonic() + timeout, 0
+        while True:
+            attempt += 1
+            try:
+                with db.engine.connect() as connection:
+                    connection.execute(sa.text("SELECT 1"))
+            except sa.exc.DBAPIError as error:
+                reason = str(getattr(error, "orig", error)).splitlines()[0]
+                if time.monotonic() >= deadline:
+                    click.echo(f"The database did not answer within {timeout:g} s ({attempt} tries): {reason}", err=True)
+                    raise SystemExit(1) from None
+                click.echo(f"Waiting for the database (try {attempt}): {reason}", err=True)
+                time.sleep(1)
+                continue
+            click.echo(f"The database answers (try {attempt}).")
+            return
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load demo data (a company, its admin, warehouses, catalogue, stock) unless already loaded."""

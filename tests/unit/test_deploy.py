@@ -41,12 +41,12 @@ def test_the_app_points_at_the_db_service_and_waits_for_it():
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     assert app["ports"] == ["5000:5000"]
-    assert "/health/ready" in " ".join(app["healthcheck"]["test"])
+    assert app["healthcheck"]["test"] == ["CMD", "python", "deploy/healthcheck.py"]
 
 
 def test_the_app_migrates_before_serving_with_the_image_command():
     command = " ".join(_compose()["services"]["app"]["command"])
-    assert command.index("flask db upgrade") < command.index("gunicorn wsgi:app")
+    assert command.index("flask wait-for-db") < command.index("flask db upgrade") < command.index("gunicorn wsgi:app")
 
 
 def test_every_compose_variable_of_the_app_is_listed_in_env_example():
@@ -58,7 +58,8 @@ def test_the_image_runs_gunicorn_as_a_non_root_user_with_a_healthcheck():
     dockerfile = _dockerfile()
     assert re.search(r"^FROM python:3\.\d+-slim", dockerfile, re.M)
     assert re.search(r"^USER stockflow", dockerfile, re.M)
-    assert "HEALTHCHECK" in dockerfile and "/health/ready" in dockerfile
+    # The check asks /health/ready on the address BIND names (deploy/healthcheck.py).
+    assert re.search(r'^  CMD \["python", "deploy/healthcheck.py"\]', dockerfile, re.M)
     assert re.search(r'^CMD \["gunicorn", "wsgi:app"\]', dockerfile, re.M)
 
 
@@ -97,3 +98,13 @@ def test_compose_runs_a_worker_and_a_scheduler_on_redis_with_the_apps_environmen
     for name in ("worker", "scheduler"):
         assert services[name]["environment"] == services["app"]["environment"]
     assert services["app"]["environment"]["BROKER_URL"].startswith("redis://redis:6379/")
+
+
+def test_the_healthcheck_asks_the_address_gunicorn_binds():
+    healthcheck = runpy.run_path(str(ROOT / "deploy" / "healthcheck.py"))
+    ready_url = healthcheck["ready_url"]
+    assert ready_url("0.0.0.0:5000") == "http://127.0.0.1:5000/health/ready"
+    assert ready_url("0.0.0.0:8080") == "http://127.0.0.1:8080/health/ready"
+    assert ready_url("10.0.0.5:9000") == "http://10.0.0.5:9000/health/ready"
+    assert ready_url("[::]:7000") == "http://[::1]:7000/health/ready"
+    assert ready_url(":6000") == "http://127.0.0.1:6000/health/ready"
