@@ -64,12 +64,8 @@ def warehouse_activity_changed(company_id: int, warehouse_id: int, *, when: bool
     return _changing(company_id, InventoryLevel.warehouse_id == warehouse_id, when=when)
 
 
-def company_default_changed(company_id: int, *, when: bool = True):
-    return _changing(company_id, when=when)
-
-
-def catalogue_changed(company_id: int, *, when: bool = True):
-    """Thresholds or types of any of the company's products (a catalogue import)."""
+def company_thresholds_changed(company_id: int, *, when: bool = True):
+    """Any of the company's levels: its default threshold, or a catalogue import's thresholds and types."""
     return _changing(company_id, when=when)
 
 
@@ -154,12 +150,11 @@ def sales_counted(sales: Iterable[tuple[InventoryLevel, dt.date, int]]) -> None:
         if level.last_sold_on is not None and day < level.last_sold_on:
             sale_counted(level, day, units)
             continue
-        rows.append({"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
-                     "day": day, "units": units, "units_to_date": level.units_sold + units})
+        rows.append(_rollup_row(level, day, units, level.units_sold + units))
         level.units_sold += units
         level.last_sold_on = day
     if rows:
-        upsert(DailySale.__table__, rows, add={"units": "units", "units_to_date": "units"})
+        upsert(DailySale.__table__, rows, add=ROLLUP_ADD)
 
 
 def sale_counted(level: InventoryLevel, day: dt.date, units: int) -> None:
@@ -180,13 +175,20 @@ def sale_counted(level: InventoryLevel, day: dt.date, units: int) -> None:
         db.session.execute(
             sa.update(rollup).where(of_level, rollup.c.day > day).values(units_to_date=rollup.c.units_to_date + units)
         )
-    values = {"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
-              "day": day, "units": units, "units_to_date": to_date}
+    values = _rollup_row(level, day, units, to_date)
     # Changed before the upsert, whose autoflush then writes the level's stock and totals in one UPDATE.
     level.units_sold += units
     level.last_sold_on = max(day, level.last_sold_on or day)
-    # On the day's existing row: both its units and its running total grow by the units sold.
-    upsert(rollup, [values], add={"units": "units", "units_to_date": "units"})
+    upsert(rollup, [values], add=ROLLUP_ADD)
+
+
+# On the day's existing rollup row, both its units and its running total grow by the units sold.
+ROLLUP_ADD = {"units": "units", "units_to_date": "units"}
+
+
+def _rollup_row(level: InventoryLevel, day: dt.date, units: int, to_date: int) -> dict:
+    return {"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
+            "day": day, "units": units, "units_to_date": to_date}
 
 
 def sold_since(level, start: dt.date):

@@ -19,7 +19,7 @@ def update_company(caller_company_id: int, company_id: int, changes: dict) -> Co
     changes = {**changes.pop("settings", {}), **changes}
     with use_case():
         company = get_company(caller_company_id, company_id)
-        with read_model.company_default_changed(company_id, when="default_low_stock_threshold" in changes):
+        with read_model.company_thresholds_changed(company_id, when="default_low_stock_threshold" in changes):
             for field, value in changes.items():
                 setattr(company, field, value)
             db.session.flush()

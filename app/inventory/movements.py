@@ -114,11 +114,6 @@ def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, di
             raise ValidationFailed("The sheet has problems: see errors, keyed by line and column; nothing was counted", errors)
         try:
             return record_movements(company_id, user_id, items)
-        except (InUse, BundleHasNoStock) as error:
-            # A product a sheet cannot count (archived, or a bundle) is a problem of its line.
-            line = lines[int(next(iter(error.errors)).split(".")[1])]
-            raise ValidationFailed(f"Line {line}: {error.message.split(': ', 1)[-1]}", {f"{line}.sku": [
-                error.message.split(": ", 1)[-1]]}) from None
         except DomainError as error:
             raise _by_line(error, lines) from None
 
@@ -129,14 +124,17 @@ def _products_by_sku(company_id: int, skus: list[str]) -> dict[str, int]:
 
 
 def _by_line(error: DomainError, lines: list[int]) -> DomainError:
-    """A refusal naming `movements.<index>[.<field>]` renamed to the sheet's `<line>[.<column>]`."""
+    """A refusal naming `movements.<index>[.<field>]` renamed to the sheet's `<line>[.<column>]`; a
+    product the sheet cannot count (archived, or a bundle) is a 422 problem of its line's SKU."""
+    message = error.message.split(": ", 1)[-1]  # without record_movements' "movements.<index>: "
     renamed = {}
     for key, messages in (error.errors or {}).items():
         _, index, *field = key.split(".", 2)
         line = str(lines[int(index)])
+        if isinstance(error, InUse | BundleHasNoStock):
+            return ValidationFailed(f"Line {line}: {message}", {f"{line}.sku": [message]})
         renamed[".".join([line, *(_COUNT_CELL.get(name, name) for name in field)])] = messages
-    error.errors = renamed
-    error.message = error.message.split(": ", 1)[-1]
+    error.errors, error.message = renamed, message
     return error
 
 

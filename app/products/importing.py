@@ -58,7 +58,7 @@ def import_products(company_id: int, sheet: csvio.Sheet, schema, *, dry_run: boo
             # A change of a product's threshold or type moves its levels' alert thresholds: their
             # levels are locked first, as every such change locks them (read_model), here all the
             # company's at once. A dry run changes nothing and locks nothing.
-            with read_model.catalogue_changed(company_id, when=names_thresholds and not dry_run):
+            with read_model.company_thresholds_changed(company_id, when=names_thresholds and not dry_run):
                 if not dry_run:
                     # One import of the company at a time: two would create the same supplier twice.
                     db.session.execute(sa.select(Company.id).where(Company.id == company_id).with_for_update())
@@ -196,10 +196,7 @@ def _apply(company_id: int, plan: _Plan, rows, existing: dict, types: dict, supp
 def _create_named_types(company_id: int, rows, types: dict, threshold: int, now) -> dict[str, int]:
     """Product types the sheet names that the company lacks, created with the company's default
     threshold: name key → id of every type."""
-    missing = {}
-    for _, row in rows:
-        if "product_type" in row and name_key(row["product_type"]) not in types:
-            missing.setdefault(name_key(row["product_type"]), row["product_type"])
+    missing = _missing(rows, "product_type", types)
     if missing:
         # A type created meanwhile through the API is kept as it is, and used.
         upsert(ProductType.__table__, [
@@ -211,10 +208,7 @@ def _create_named_types(company_id: int, rows, types: dict, threshold: int, now)
 
 def _create_suppliers(company_id: int, rows, suppliers: dict, now) -> dict[str, int]:
     """Suppliers the sheet names that the company lacks, created with only their name: name key → id."""
-    missing = {}
-    for _, row in rows:
-        if "supplier" in row and name_key(row["supplier"]) not in suppliers:
-            missing.setdefault(name_key(row["supplier"]), row["supplier"])
+    missing = _missing(rows, "supplier", suppliers)
     if missing:
         db.session.execute(sa.insert(Supplier), [
             {"company_id": company_id, "name": name, "created_at": now, "updated_at": now} for name in missing.values()])
@@ -222,6 +216,15 @@ def _create_suppliers(company_id: int, rows, suppliers: dict, now) -> dict[str, 
                 Supplier.company_id == company_id, Supplier.name.in_(list(missing.values()))).order_by(Supplier.id)):
             suppliers.setdefault(name_key(supplier.name), supplier)
     return {key: supplier.id for key, supplier in suppliers.items() if supplier is not None}
+
+
+def _missing(rows, column: str, known: dict) -> dict[str, str]:
+    """The names in `column` that `known` (by name key) lacks: name key → the name as first written."""
+    missing = {}
+    for _, row in rows:
+        if column in row and name_key(row[column]) not in known:
+            missing.setdefault(name_key(row[column]), row[column])
+    return missing
 
 
 def _write_links(company_id: int, plan: _Plan, existing: dict, supplier_ids: dict, links: dict, now) -> None:
