@@ -41,9 +41,6 @@ class User(db.Model):
         sa.CheckConstraint("role IN ('admin', 'manager', 'staff', 'viewer')", name="role_known"),
     )
 
-    def has_role(self, required: Role) -> bool:
-        return Role[self.role] >= required
-
 
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
@@ -60,5 +57,7 @@ class ApiToken(db.Model):
 
     user: so.Mapped[User] = so.relationship()
 
-    def is_usable(self, now: dt.datetime) -> bool:
-        return self.revoked_at is None and self.expires_at > now and self.user.is_active
+
+def usable(revoked_at: dt.datetime | None, expires_at: dt.datetime, user_is_active: bool, now: dt.datetime) -> bool:
+    """Whether a token authenticates: not revoked, not expired, and its user not deactivated."""
+    return revoked_at is None and expires_at > now and user_is_active

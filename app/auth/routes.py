@@ -1,6 +1,6 @@
 """HTTP endpoints: /api/auth (register, token, me) and /api/users."""
 
-from flask import after_this_request, current_app, g, request
+from flask import after_this_request, current_app, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 
@@ -17,7 +17,7 @@ from app.auth.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
-from app.auth.security import csrf_token, current_company_id, current_user
+from app.auth.security import csrf_token, current_company_id, current_token, current_user
 from app.blueprint import Blueprint
 from app.common.bearer import SESSION_COOKIE
 from app.common.digests import sha256_hex
@@ -73,7 +73,7 @@ class Token(MethodView):
     @auth_blp.response(204)
     def delete(self):
         """Revoke the token this request is made with"""
-        service.revoke(g.current_token)
+        service.revoke(current_token())
 
 
 @auth_blp.route("/session")
@@ -118,15 +118,15 @@ class Session(MethodView):
     def get(self):
         """The signed-in user, their company and the session's CSRF token"""
         token = request.cookies.get(SESSION_COOKIE)
-        signed_in_by_cookie = token is not None and sha256_hex(token) == g.current_token.token_hash
-        return _session(current_user(), g.current_token, csrf_token(token) if signed_in_by_cookie else None)
+        signed_in_by_cookie = token is not None and sha256_hex(token) == current_token().token_hash
+        return _session(current_user(), current_token(), csrf_token(token) if signed_in_by_cookie else None)
 
     @auth_blp.auth_required()
     @retry_on_deadlock
     @auth_blp.response(204)
     def delete(self):
         """Sign out: revoke the session's token and clear the cookie"""
-        service.revoke(g.current_token)
+        service.revoke(current_token())
 
         @after_this_request
         def clear_cookie(response):
@@ -194,7 +194,7 @@ class UserItem(MethodView):
         Deactivating a user revokes all their tokens; a new password revokes all of them but the
         token making this request.
         """
-        return service.update_user(current_company_id(), user_id, data, g.current_token.id)
+        return service.update_user(current_company_id(), user_id, data, current_token().id)
 
     @users_blp.auth_required(Role.admin)
     @retry_on_deadlock

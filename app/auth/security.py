@@ -3,13 +3,14 @@
 import datetime as dt
 import hashlib
 import hmac
+from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, g, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.models import ApiToken, Role, User
+from app.auth.models import ApiToken, Role, User, usable
 from app.common.bearer import MAX_TOKEN_LENGTH, SESSION_COOKIE, bearer_token
 from app.common.digests import sha256_hex
 from app.common.time import utcnow
@@ -52,33 +53,62 @@ def request_token() -> str | None:
     return token
 
 
-def authenticate(token: str | None) -> tuple[User, ApiToken]:
-    """The user and token behind a bearer token, or Unauthorized."""
+@dataclass(frozen=True)
+class Caller:
+    """Who a request is made by: what every request needs of its token and user, read in one query."""
+
+    user_id: int
+    company_id: int
+    role: Role
+    token_id: int
+
+
+# The token, with what decides whether it may be used and who holds it: columns, not entities, as
+# this runs on every request.
+_CALLER = (
+    sa.select(ApiToken.id.label("token_id"), ApiToken.token_hash, ApiToken.expires_at, ApiToken.revoked_at,
+              ApiToken.last_used_at, User.id.label("user_id"), User.company_id, User.role, User.is_active)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == sa.bindparam("digest"))
+)
+
+
+def authenticate(token: str | None) -> Caller:
+    """The caller behind a bearer token, read from the database on every request (a revoked token
+    is refused at once), or Unauthorized."""
     if token is None:
         raise Unauthorized()
     digest = sha256_hex(token)
-    api_token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == digest).options(sa.orm.joinedload(ApiToken.user))
-    )
+    row = db.session.connection().execute(_CALLER, {"digest": digest}).first()
     now = utcnow()
-    if api_token is None or not hmac.compare_digest(api_token.token_hash, digest) or not api_token.is_usable(now):
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or not usable(row.revoked_at, row.expires_at, row.is_active, now):
         raise Unauthorized("The bearer token is invalid, expired or revoked")
-    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         with use_case():
-            api_token.last_used_at = now
-    return api_token.user, api_token
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
+    return Caller(user_id=row.user_id, company_id=row.company_id, role=Role[row.role], token_id=row.token_id)
 
 
 def require(role: Role) -> None:
     """Authenticate the request and check its role; remember the caller in `g`."""
-    user, api_token = authenticate(request_token())
-    g.current_user, g.current_token, g.company_id = user, api_token, user.company_id
-    if not user.has_role(role):
-        raise Forbidden(f"This action needs the {role.name} role; you are {user.role}")
+    caller = authenticate(request_token())
+    g.caller, g.company_id = caller, caller.company_id
+    if caller.role < role:
+        raise Forbidden(f"This action needs the {role.name} role; you are {caller.role.name}")
+
+
+def current_user_id() -> int:
+    return g.caller.user_id
 
 
 def current_user() -> User:
-    return g.current_user
+    """The calling user, loaded when a view needs more of them than their id."""
+    return db.session.get(User, g.caller.user_id)
+
+
+def current_token() -> ApiToken:
+    """The token the request is made with."""
+    return db.session.get(ApiToken, g.caller.token_id)
 
 
 def current_company_id() -> int:

@@ -23,7 +23,6 @@ def record_stock_episodes(unit: UnitOfWork) -> None:
     watched = {level_id: before for level_id, before in unit.levels_before.items() if before is not None}
     if not watched:
         return
-    db.session.flush()
     crossed = {}
     for level_id, company_id, available, threshold in _states_now(unit, watched):
         types = domain.crossings(watched[level_id], (available, threshold))
@@ -42,7 +41,7 @@ def record_stock_episodes(unit: UnitOfWork) -> None:
 def _states_now(unit: UnitOfWork, watched) -> list[tuple[int, int, int, int | None]]:
     """(level id, company id, available, threshold) of the watched levels as the use case leaves them:
     from the session's objects when it changed them only through them (a movement, an order — no
-    query), else read again."""
+    query), else read again (the query's autoflush writes what is pending first)."""
     if not unit.levels_stale and all(level_id in unit.levels for level_id in watched):
         return [(level.id, level.company_id, level.on_hand - level.reserved, level.alert_threshold)
                 for level in (unit.levels[level_id] for level_id in watched)]

@@ -5,6 +5,7 @@ and creates levels and writes ledger rows. Every function works inside the calle
 and never commits.
 """
 
+import functools
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from app.common.transaction import current_unit
 from app.common.upsert import upsert
 from app.extensions import db
 from app.inventory.models import InventoryLevel, StockMovement
+from app.products.models import Product
 
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
 
@@ -29,9 +31,13 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, Inv
     order every writer uses, so two writers never wait on each other in a circle. Many keys (a
     stock-take import) are first resolved to ids, then locked a chunk of ids at a time, in that order."""
     keys = sorted(set(keys))
-    owned = InventoryLevel.company_id == company_id
-    if len(keys) <= LOCK_CHUNK:
-        levels = _locked(sa.and_(owned, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(keys)))
+    if not keys:
+        return {}
+    if len(keys) == 1:
+        (product_id, warehouse_id), = keys
+        levels = _locked(_LOCK_ONE, company_id=company_id, product_id=product_id, warehouse_id=warehouse_id)
+    elif len(keys) <= LOCK_CHUNK:
+        levels = _locked(_LOCK_BY_KEY, company_id=company_id, keys=keys)
     else:
         wanted = set(keys)
         ids = sorted(
@@ -39,19 +45,51 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, Inv
             for chunk in chunks(sorted({product_id for product_id, _ in keys}), LOCK_CHUNK)
             for level_id, product_id, warehouse_id in db.session.execute(
                 sa.select(InventoryLevel.id, InventoryLevel.product_id, InventoryLevel.warehouse_id)
-                .where(owned, InventoryLevel.product_id.in_(chunk)))
+                .where(InventoryLevel.company_id == company_id, InventoryLevel.product_id.in_(chunk)))
             if (product_id, warehouse_id) in wanted
         )
-        levels = [level for chunk in chunks(ids, LOCK_CHUNK) for level in _locked(InventoryLevel.id.in_(chunk))]
+        levels = [level for chunk in chunks(ids, LOCK_CHUNK) for level in _locked(_LOCK_BY_ID, ids=chunk)]
     _watch(levels)
     return {(level.product_id, level.warehouse_id): level for level in levels}
 
 
-def _locked(where) -> list[InventoryLevel]:
-    return db.session.scalars(
-        sa.select(InventoryLevel).where(where).order_by(InventoryLevel.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+def _locking(where):
+    return (sa.select(InventoryLevel).where(where).order_by(InventoryLevel.id).with_for_update()
+            .execution_options(populate_existing=True))
+
+
+# Built once: every movement locks its levels, and building a statement costs more than running it.
+_OWNED = InventoryLevel.company_id == sa.bindparam("company_id")
+_LOCK_ONE = _locking(sa.and_(_OWNED, InventoryLevel.product_id == sa.bindparam("product_id"),
+                             InventoryLevel.warehouse_id == sa.bindparam("warehouse_id")))
+_LOCK_BY_KEY = _locking(sa.and_(
+    _OWNED, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sa.bindparam("keys", expanding=True))))
+_LOCK_BY_ID = _locking(InventoryLevel.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def _locked(statement, **params) -> list[InventoryLevel]:
+    return db.session.scalars(statement, params).all()
+
+
+def _product_column(column):
+    return sa.select(column).where(Product.id == InventoryLevel.product_id).scalar_subquery().label(column.key)
+
+
+# The level and, read but not locked (a scalar subquery of a locking read takes no lock on MySQL
+# 8.0.22+ and MariaDB), whether its product is active and whether it is a bundle.
+_LOCK_ONE_WITH_PRODUCT = _LOCK_ONE.add_columns(InventoryLevel.product_id.label("id"),
+                                               _product_column(Product.is_active), _product_column(Product.is_bundle))
+
+
+def lock_level_with_product(company_id: int, product_id: int, warehouse_id: int) -> sa.Row | None:
+    """lock_levels for one key that also reads the level's product, in one statement: a row of the
+    level (`InventoryLevel`) and its product's `id`, `is_active` and `is_bundle` — or None when the
+    company has no such level."""
+    row = db.session.execute(_LOCK_ONE_WITH_PRODUCT, {
+        "company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id}).first()
+    if row is not None:
+        _watch([row.InventoryLevel])
+    return row
 
 
 def _watch(levels, *, created: bool = False) -> None:
@@ -91,11 +129,19 @@ STOCK_COLUMNS = frozenset({"on_hand", "reserved", "units_sold", "last_sold_on"})
 def write_levels(levels: Iterable[InventoryLevel]) -> None:
     """Write what changed on many locked levels with one UPDATE per 500 (`SET on_hand = CASE id WHEN …`)
     rather than one per level, as the session's flush would; the levels are then up to date with the
-    database. A batch of 40,000 counts saves 40,000 round trips this way."""
+    database. A batch of 40,000 counts saves 40,000 round trips this way. One level (a single
+    movement) takes a plain UPDATE, built once per set of changed columns."""
     now = utcnow()
     # An attribute changed since it was loaded or written keeps its old value in committed_state.
     changed = [(level, STOCK_COLUMNS & sa.inspect(level).committed_state.keys()) for level in levels]
     changed = [(level, columns) for level, columns in changed if columns]
+    if len(changed) == 1:
+        [(level, columns)] = changed
+        columns = tuple(sorted(columns))
+        db.session.connection().execute(_level_update(columns), {
+            "level_id": level.id, "now": now, **{f"new_{column}": getattr(level, column) for column in columns}})
+        _written([level], columns, now)
+        return
     for start in range(0, len(changed), 500):
         chunk = changed[start:start + 500]
         columns = sorted(set().union(*(columns for _, columns in chunk)))
@@ -105,17 +151,61 @@ def write_levels(levels: Iterable[InventoryLevel]) -> None:
             sa.update(InventoryLevel).where(InventoryLevel.id.in_([level.id for level, _ in chunk]))
             .values(**values, updated_at=now).execution_options(synchronize_session=False)
         )
-        for level, _ in chunk:
-            for column in columns:
-                so.attributes.set_committed_value(level, column, getattr(level, column))
-            so.attributes.set_committed_value(level, "updated_at", now)
+        _written([level for level, _ in chunk], columns, now)
+
+
+@functools.cache
+def _level_update(columns: tuple[str, ...]) -> sa.Update:
+    table = InventoryLevel.__table__
+    return sa.update(table).where(table.c.id == sa.bindparam("level_id")).values(
+        {**{column: sa.bindparam(f"new_{column}") for column in columns}, "updated_at": sa.bindparam("now")})
+
+
+def _written(levels, columns, now) -> None:
+    """The levels' values are now the database's: not changes to flush again."""
+    for level in levels:
+        for column in columns:
+            so.attributes.set_committed_value(level, column, getattr(level, column))
+        so.attributes.set_committed_value(level, "updated_at", now)
 
 
 def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:
-    """Write the ledger row recording a change the level has just made (its on_hand is after it)."""
-    movement = StockMovement(
+    """Write the ledger row recording a change the level has just made (its on_hand is after it),
+    with the session's next flush."""
+    movement = entry(level, type, change, **refs)
+    db.session.add(movement)
+    return movement
+
+
+def entry(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:
+    """The ledger row recording a change the level has just made, not yet written: see insert."""
+    return StockMovement(
         company_id=level.company_id, product_id=level.product_id, warehouse_id=level.warehouse_id,
         type=type, quantity_change=change, on_hand_after=level.on_hand, **refs,
     )
-    db.session.add(movement)
-    return movement
+
+
+_ROW_COLUMNS = tuple(column.name for column in StockMovement.__table__.columns if column.name != "id")
+
+
+def insert(rows: list[StockMovement]) -> None:
+    """Write these ledger rows (from entry) in order, outside the session's unit of work: one
+    multi-row INSERT where the database answers the new ids (SQLite, MariaDB, PostgreSQL), else one
+    INSERT per row (MySQL 8 has no RETURNING). The rows get their ids and created_at."""
+    if not rows:
+        return
+    now = utcnow()
+    for row in rows:
+        row.created_at = now
+        row.occurred_at = row.occurred_at or now
+    params = [{column: getattr(row, column) for column in _ROW_COLUMNS} for row in rows]
+    connection, table = db.session.connection(), StockMovement.__table__
+    if len(rows) > 1 and connection.dialect.insert_executemany_returning_sort_by_parameter_order:
+        ids = connection.execute(_INSERT.returning(table.c.id, sort_by_parameter_order=True), params).scalars().all()
+    else:
+        ids = [connection.execute(_INSERT, values).inserted_primary_key[0] for values in params]
+    for row, row_id in zip(rows, ids, strict=True):
+        row.id = row_id
+
+
+_INSERT = sa.insert(StockMovement.__table__)

@@ -21,7 +21,7 @@ from app.inventory import domain, ledger
 from app.inventory.models import InventoryLevel, StockMovement
 from app.products.domain import sku_key
 from app.products.models import Product
-from app.products.service import movable_product, movable_products
+from app.products.service import movable, movable_product, movable_products
 from app.warehouses import service as warehouse_service
 from app.warehouses.service import missing_warehouses
 
@@ -29,11 +29,9 @@ INCREASES = {"receive", "return"}
 
 
 def record_movement(company_id: int, user_id: int | None, movement: dict) -> tuple[list[StockMovement], list[InventoryLevel]]:
-    """Apply one movement; returns its ledger rows and the levels after it."""
-    with use_case():
-        product = movable_product(company_id, movement["product_id"], field="product_id")
-        rows, levels = _apply(company_id, user_id, product, movement, _locked, read_model.sale_counted)
-    return rows, levels
+    """Apply one movement; returns its ledger rows and the levels after it. A batch of one, whose
+    refusals name the movement's own fields."""
+    return _record(company_id, user_id, [movement], contextlib.nullcontext)
 
 
 def record_movements(company_id: int, user_id: int | None, items: list[dict]) -> tuple[list[StockMovement], list[InventoryLevel]]:
@@ -45,9 +43,16 @@ def record_movements(company_id: int, user_id: int | None, items: list[dict]) ->
     creates (a first receipt) is locked when it is made. A refusal names the item:
     `movements.<index>.<field>`.
     """
+    return _record(company_id, user_id, items, _item)
+
+
+def _record(company_id: int, user_id: int | None, items: list[dict], naming) -> tuple[list[StockMovement], list[InventoryLevel]]:
+    """record_movements, where `naming(index)` is the context that names the item a refusal is about."""
     with use_case():
-        products = _products(company_id, items)
-        held = ledger.lock_levels(company_id, _level_keys(company_id, products, items))
+        products, held = _one_stocked(company_id, items) or (None, None)
+        if products is None:
+            products = _products(company_id, items, naming)
+            held = ledger.lock_levels(company_id, _level_keys(company_id, products, items))
         # The levels the items would create (first receipts, counts), all at once rather than one
         # item at a time; with a warehouse not the company's, the item that names it says so below.
         missing = sorted(_creating_keys(products, items) - held.keys())
@@ -68,15 +73,16 @@ def record_movements(company_id: int, user_id: int | None, items: list[dict]) ->
 
         rows, levels = [], {}
         # Nothing is written until every item has been applied: then the levels, a few statements
-        # for all of them, the rollup, and the ledger rows as one multi-row insert.
+        # for all of them, the rollup, and the ledger rows as one multi-row insert (ledger.insert).
         with db.session.no_autoflush:
             for index, item in enumerate(items):
-                with _item(index):
+                with naming(index):
                     item_rows, item_levels = _apply(company_id, user_id, products[item["product_id"]], item, lock, count_sale)
                 rows += item_rows
                 levels.update((level.id, level) for level in item_levels)
             read_model.sales_counted((level, day, units) for (level, day), units in sold.items())
             ledger.write_levels(levels.values())
+            ledger.insert(rows)
     return rows, list(levels.values())
 
 
@@ -160,13 +166,27 @@ def _apply(company_id, user_id, product, movement: dict, lock, count_sale):
     return result
 
 
-def _products(company_id: int, items: list[dict]) -> dict:
+def _one_stocked(company_id: int, items: list[dict]) -> tuple[dict, dict] | None:
+    """The common case — one movement at a level that exists, but a transfer — checks its product
+    and locks its level in one statement: (products, held levels) as _products and lock_levels
+    answer them, or None for every other case, which checks the products first."""
+    [item] = items if len(items) == 1 else [None]
+    if item is None or item["type"] == "transfer":
+        return None
+    found = ledger.lock_level_with_product(company_id, item["product_id"], item["warehouse_id"])
+    if found is None or found.is_bundle:  # a bundle has no stock of its own: its parts are locked instead
+        return None
+    level = found.InventoryLevel
+    return {level.product_id: movable(level.product_id, found, "product_id")}, {(level.product_id, level.warehouse_id): level}
+
+
+def _products(company_id: int, items: list[dict], naming) -> dict:
     """The batch's products in one query; an unknown or archived one is refused naming its first item."""
     try:
         return movable_products(company_id, [item["product_id"] for item in items], field="product_id")
     except DomainError:
         for index, item in enumerate(items):
-            with _item(index):
+            with naming(index):
                 movable_product(company_id, item["product_id"], field="product_id")
         raise
 
@@ -249,7 +269,7 @@ def _change(company_id, product_id, warehouse_id, kind, change, refs, lock, coun
     if level is None:  # a decrease where the product has no level: nothing there to take
         domain.require_available([(product_id, None, -change)])
     level.adjust(change)
-    row = ledger.append(level, kind, change, **refs)
+    row = ledger.entry(level, kind, change, **refs)
     if kind == "sale":
         count_sale(level, refs["occurred_at"].date(), -change)
     return [row], [level]
@@ -263,8 +283,8 @@ def _transfer(company_id, product_id, source_id, target_id, quantity, refs, lock
     target.receive(quantity)
     transfer_id = str(uuid.uuid4())
     rows = [
-        ledger.append(source, "transfer", -quantity, transfer_id=transfer_id, **refs),
-        ledger.append(target, "transfer", quantity, transfer_id=transfer_id, **refs),
+        ledger.entry(source, "transfer", -quantity, transfer_id=transfer_id, **refs),
+        ledger.entry(target, "transfer", quantity, transfer_id=transfer_id, **refs),
     ]
     return rows, [source, target]
 
@@ -273,7 +293,7 @@ def _count(company_id, product_id, warehouse_id, counted, expected, refs, lock):
     key = (product_id, warehouse_id)
     level = lock(company_id, [key], create=True, fields={warehouse_id: "warehouse_id"})[key]
     change = level.count_to(counted, expected)
-    return [ledger.append(level, "count", change, **refs)], [level]
+    return [ledger.entry(level, "count", change, **refs)], [level]
 
 
 def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs, lock, count_sale):
@@ -288,6 +308,6 @@ def _sell_bundle(company_id, bundle, warehouse_id, quantity, refs, lock, count_s
     for product_id, count in sorted(units.items()):
         level = levels[(product_id, warehouse_id)]
         level.take(count)
-        rows.append(ledger.append(level, "sale", -count, bundle_id=bundle.id, **refs))
+        rows.append(ledger.entry(level, "sale", -count, bundle_id=bundle.id, **refs))
         count_sale(level, refs["occurred_at"].date(), count)
     return rows, [levels[key] for key in keys]

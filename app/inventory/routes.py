@@ -4,7 +4,7 @@ from flask import Response, jsonify
 from flask.views import MethodView
 
 from app.auth.models import Role
-from app.auth.security import current_company_id, current_user
+from app.auth.security import current_company_id, current_user_id
 from app.blueprint import Blueprint
 from app.common import csvio
 from app.common.pagination import page_of
@@ -119,7 +119,7 @@ class Movements(MethodView):
         two warehouses as two rows sharing a `transfer_id`. Sales also count in the daily sales
         rollup on the day of `occurred_at`.
         """
-        return dict(zip(("movements", "levels"), movements.record_movement(current_company_id(), current_user().id, data)))
+        return _result(*movements.record_movement(current_company_id(), current_user_id(), data))
 
 
 @blp.route("/movements/batch")
@@ -143,7 +143,7 @@ class MovementBatch(MethodView):
         all of them in ascending id order before the first change. Answers every ledger row written,
         in order, and each touched level once, as it is after the batch.
         """
-        return _result(*movements.record_movements(current_company_id(), current_user().id, data["movements"]))
+        return _result(*movements.record_movements(current_company_id(), current_user_id(), data["movements"]))
 
 
 @blp.route("/counts/import")
@@ -169,7 +169,7 @@ class CountImport(MethodView):
         """
         sheet = csvio.read_sheet(movements.COUNT_COLUMNS, movements.COUNT_OPTIONAL)
         rows, errors = csvio.checked_rows(sheet, CountImportRowSchema())
-        return _result(*movements.import_counts(current_company_id(), current_user().id, rows, errors))
+        return _result(*movements.import_counts(current_company_id(), current_user_id(), rows, errors))
 
 
 def _result(rows, levels) -> Response:

@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from app.auth.models import Role
-from app.auth.security import current_company_id, current_user
+from app.auth.security import current_company_id, current_user_id
 from app.blueprint import Blueprint
 from app.common.pagination import page_of
 from app.common.schemas import ErrorSchema
@@ -36,7 +36,7 @@ class Orders(MethodView):
         bundles). If any product is short, nothing is reserved and the 409 names each short product
         in `errors.available` and in `short: [{product_id, available, requested}]`.
         """
-        return service.create_order(current_company_id(), current_user().id, **data)
+        return service.create_order(current_company_id(), current_user_id(), **data)
 
 
 @blp.route("/<int:order_id>")
@@ -65,4 +65,4 @@ class OrderStatus(MethodView):
         An order taken before one of its products (or a bundle's part) was archived still ships and
         cancels: archiving stops new sales and orders, not the stock already promised.
         """
-        return service.change_status(current_company_id(), current_user().id, order_id, data["status"])
+        return service.change_status(current_company_id(), current_user_id(), order_id, data["status"])

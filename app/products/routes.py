@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from app.auth.models import Role
-from app.auth.security import current_company_id, current_user
+from app.auth.security import current_company_id, current_user_id
 from app.blueprint import Blueprint
 from app.common import csvio
 from app.common.pagination import PageArgs, page_of
@@ -106,7 +106,7 @@ class Products(MethodView):
         Unknown warehouse, product type or supplier → 422 naming the field, and nothing is written.
         The answer carries `product_id` and `message` as the original endpoint did.
         """
-        return service.create_product(current_company_id(), current_user().id, data)
+        return service.create_product(current_company_id(), current_user_id(), data)
 
 
 @blp.route("/import")

@@ -163,22 +163,34 @@ def archive_product(company_id: int, product_id: int) -> None:
             db.session.flush()
 
 
-def movable_product(company_id: int, product_id: int, *, field: str) -> Product:
-    """A product named in a movement or an order: it must exist (else 422 on `field`) and be active."""
-    product = db.session.scalar(sa.select(Product).where(Product.company_id == company_id, Product.id == product_id))
-    return _movable(product_id, product, field)
+# What a movement or an order needs of products it names: columns, not entities, in statements
+# built once (one product: the common case).
+_MOVABLE = sa.select(Product.id, Product.is_active, Product.is_bundle, Product.price).where(
+    Product.company_id == sa.bindparam("company_id"))
+_MOVABLE_ONE = _MOVABLE.where(Product.id == sa.bindparam("id"))
+_MOVABLE_MANY = _MOVABLE.where(Product.id.in_(sa.bindparam("ids", expanding=True)))
 
 
-def movable_products(company_id: int, product_ids, *, field: str) -> dict[int, Product]:
+def movable_product(company_id: int, product_id: int, *, field: str) -> sa.Row:
+    """A product named in a movement or an order (its id, is_active, is_bundle and price): it must
+    exist (else 422 on `field`) and be active."""
+    return movable_products(company_id, [product_id], field=field)[product_id]
+
+
+def movable_products(company_id: int, product_ids, *, field: str) -> dict[int, sa.Row]:
     """movable_product for several products, in one query: id → product, in ascending id order.
     The lowest offending id decides the error, as checking them one by one in that order would."""
     wanted = sorted(set(product_ids))
-    found = {product.id: product for chunk in chunks(wanted) for product in db.session.scalars(
-        sa.select(Product).where(Product.company_id == company_id, Product.id.in_(chunk)))}
-    return {product_id: _movable(product_id, found.get(product_id), field) for product_id in wanted}
+    if len(wanted) == 1:
+        found = {row.id: row for row in db.session.execute(_MOVABLE_ONE, {"company_id": company_id, "id": wanted[0]})}
+    else:
+        found = {row.id: row for chunk in chunks(wanted)
+                 for row in db.session.execute(_MOVABLE_MANY, {"company_id": company_id, "ids": chunk})}
+    return {product_id: movable(product_id, found.get(product_id), field) for product_id in wanted}
 
 
-def _movable(product_id: int, product: Product | None, field: str) -> Product:
+def movable(product_id: int, product: sa.Row | None, field: str) -> sa.Row:
+    """The product (a row with its id, is_active and is_bundle) if a movement or an order may name it."""
     if product is None:
         raise ValidationFailed(errors={field: [f"product {product_id} does not exist"]})
     if not product.is_active:

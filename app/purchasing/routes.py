@@ -4,7 +4,7 @@ from flask import jsonify
 from flask.views import MethodView
 
 from app.auth.models import Role
-from app.auth.security import current_company_id, current_user
+from app.auth.security import current_company_id, current_user_id
 from app.blueprint import Blueprint
 from app.common.pagination import PageArgs, page_of
 from app.common.schemas import ErrorSchema
@@ -61,7 +61,7 @@ class PurchaseOrders(MethodView):
         quantities (different unit costs for one product → 422 naming the line). Unknown ids or
         another company's → 422 naming the field. A draft counts nowhere until it is placed.
         """
-        return service.create_purchase_order(current_company_id(), current_user().id, data)
+        return service.create_purchase_order(current_company_id(), current_user_id(), data)
 
 
 @blp.route("/<int:order_id>")
@@ -140,7 +140,7 @@ class Receipts(MethodView):
         A `line_id` not of this order, or twice → 422. Products archived since the order was placed
         are still received: the goods arrive whatever the catalogue says now.
         """
-        return receiving.receive(current_company_id(), current_user().id, order_id, data)
+        return receiving.receive(current_company_id(), current_user_id(), order_id, data)
 
 
 @replenishment_blp.route("/<int:company_id>/replenishment")
@@ -187,4 +187,4 @@ class ReplenishmentDrafts(MethodView):
         over the 1,000,000,000 one line may hold). Nothing to order → 201 with no purchase orders.
         A warehouse deleted while the drafts are made → 409 `in_use`, nothing drafted.
         """
-        return replenishment.create_drafts(current_company_id(), company_id, current_user().id, **data)
+        return replenishment.create_drafts(current_company_id(), company_id, current_user_id(), **data)

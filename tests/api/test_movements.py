@@ -14,8 +14,8 @@ from tests.factories import make_bundle, make_product, make_warehouse
 
 pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 
-REAL_APPEND = ledger.append
-REAL_COUNT_SALE = read_model.sale_counted
+REAL_ENTRY = ledger.entry
+REAL_ROLLUP_ROW = read_model._rollup_row
 LEVEL_KEYS = {"id", "product_id", "warehouse_id", "on_hand", "reserved", "available", "updated_at"}
 ROW_KEYS = {"id", "type", "product_id", "warehouse_id", "quantity_change", "on_hand_after", "reason", "reference",
             "transfer_id", "order_id", "bundle_id", "purchase_order_id", "user_id", "occurred_at", "created_at"}
@@ -345,29 +345,30 @@ def test_a_viewer_may_not_record_movements(app, acme, shop):
 # Fault injection: the level update and its ledger row(s) commit together or not at all
 
 
-def failing_append(fail_on_call=1):
+def failing_entry(fail_on_call=1):
     calls = []
 
-    def append(level, type, change, **refs):
+    def entry(level, type, change, **refs):
         calls.append(type)
         if len(calls) == fail_on_call:
             # The level has already changed (its stock rules ran); the crash comes before the row.
             raise RuntimeError("injected: crash before the ledger insert")
-        return REAL_APPEND(level, type, change, **refs)
+        return REAL_ENTRY(level, type, change, **refs)
 
-    return append
+    return entry
 
 
-def failing_count_sale(fail_on_call=1):
+def failing_rollup_row(fail_on_call=1):
+    """The rollup row of each sale, failing at the given one."""
     calls = []
 
-    def count_sale(*args):
+    def rollup_row(*args):
         calls.append(args)
         if len(calls) == fail_on_call:
             raise RuntimeError("injected: crash in the daily sales rollup")
-        return REAL_COUNT_SALE(*args)
+        return REAL_ROLLUP_ROW(*args)
 
-    return count_sale
+    return rollup_row
 
 
 def state(app):
@@ -397,15 +398,15 @@ def test_a_crash_between_the_level_update_and_the_ledger_insert_changes_nothing(
     body = {"product_id": gift_set.clock, "warehouse_id": gift_set.main, **body}
     body.update({k: getattr(gift_set, v) for k, v in body.items() if isinstance(v, str) and k != "type"})
     before = state(app)
-    monkeypatch.setattr(ledger, "append", failing_append(fail_on_call))
+    monkeypatch.setattr(ledger, "entry", failing_entry(fail_on_call))
     assert_failed_and_changed_nothing(app, acme, before, body)
 
 
 @pytest.mark.parametrize("product, fail_on_call", [("clock", 1), ("gift_set", 1), ("gift_set", 2)])
-def test_a_crash_in_the_daily_sales_rollup_after_the_ledger_insert_changes_nothing(app, acme, gift_set, monkeypatch, product, fail_on_call):
+def test_a_crash_in_the_daily_sales_rollup_changes_nothing(app, acme, gift_set, monkeypatch, product, fail_on_call):
     moved(acme, type="sale", product_id=gift_set.clock, warehouse_id=gift_set.main, quantity=1, occurred_at="2025-03-01T12:00:00Z")
     before = state(app)
-    monkeypatch.setattr(read_model, "sale_counted", failing_count_sale(fail_on_call))
+    monkeypatch.setattr(read_model, "_rollup_row", failing_rollup_row(fail_on_call))
     assert_failed_and_changed_nothing(app, acme, before, {
         "type": "sale", "product_id": getattr(gift_set, product), "warehouse_id": gift_set.main, "quantity": 2,
         "occurred_at": "2025-03-01T15:00:00Z"})
