@@ -20,7 +20,9 @@ WORKDIR /srv/stockflow
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-RUN useradd --create-home --uid 10001 stockflow
+# The app writes in its instance folder (the scheduler's schedule file, the embedded broker).
+RUN useradd --create-home --uid 10001 stockflow \
+ && install -d -o stockflow -g stockflow instance
 COPY --chown=stockflow:stockflow . .
 COPY --from=assets /assets/node_modules ./node_modules
 USER stockflow
