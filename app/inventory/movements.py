@@ -49,7 +49,7 @@ def record_movements(company_id: int, user_id: int | None, items: list[dict]) ->
 def _record(company_id: int, user_id: int | None, items: list[dict], naming) -> tuple[list[StockMovement], list[InventoryLevel]]:
     """record_movements, where `naming(index)` is the context that names the item a refusal is about."""
     with use_case():
-        products, held = _one_stocked(company_id, items) or (None, None)
+        products, held = _one_stocked(company_id, items, naming) or (None, None)
         if products is None:
             products = _products(company_id, items, naming)
             held = ledger.lock_levels(company_id, _level_keys(company_id, products, items))
@@ -166,7 +166,7 @@ def _apply(company_id, user_id, product, movement: dict, lock, count_sale):
     return result
 
 
-def _one_stocked(company_id: int, items: list[dict]) -> tuple[dict, dict] | None:
+def _one_stocked(company_id: int, items: list[dict], naming) -> tuple[dict, dict] | None:
     """The common case — one movement at a level that exists, but a transfer — checks its product
     and locks its level in one statement: (products, held levels) as _products and lock_levels
     answer them, or None for every other case, which checks the products first."""
@@ -177,7 +177,9 @@ def _one_stocked(company_id: int, items: list[dict]) -> tuple[dict, dict] | None
     if found is None or found.is_bundle:  # a bundle has no stock of its own: its parts are locked instead
         return None
     level = found.InventoryLevel
-    return {level.product_id: movable(level.product_id, found, "product_id")}, {(level.product_id, level.warehouse_id): level}
+    with naming(0):
+        product = movable(level.product_id, found, "product_id")
+    return {level.product_id: product}, {(level.product_id, level.warehouse_id): level}
 
 
 def _products(company_id: int, items: list[dict], naming) -> dict:

@@ -179,3 +179,16 @@ def test_sales_of_several_days_some_back_dated_keep_the_rollup_exact(acme, kit_s
     assert response.status_code == 201, response.json
     series = acme.get(f"/api/inventory/{response.json['levels'][0]['id']}/sales", query_string={"days": 7}).json["series"]
     assert [day["units"] for day in series] == [0, 3, 0, 0, 2, 0, 1]
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_an_archived_product_is_named_by_its_item_alone_or_among_others(app, acme, kit_shop, size):
+    s = kit_shop
+    old = make_product(acme, "OLD-1", {s["main"]: 3})
+    assert acme.delete(f"/api/products/{old}").status_code == 204
+    before = database_state(app)
+    items = [move("receive", s["clock"], s["main"], 1)] * (size - 1) + [move("sale", old, s["main"], 1)]
+    response = acme.post(BATCH, json={"movements": items})
+    assert response.status_code == 409 and response.json["error"] == "in_use", response.json
+    assert list(response.json["errors"]) == [f"movements.{size - 1}"]
+    assert database_state(app) == before
