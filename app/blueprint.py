@@ -55,8 +55,9 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonBodyParser()
 
     def arguments(self, schema, *, location="json", **kwargs):
-        """flask-smorest's, also documenting what a JSON body can get besides the 422 it documents itself."""
-        parse = super().arguments(schema, location=location, **kwargs)
+        """flask-smorest's, also documenting what a JSON body can get besides the 422 it documents itself.
+        A schema class is instantiated once here rather than by webargs on every request."""
+        parse = super().arguments(schema() if isinstance(schema, type) else schema, location=location, **kwargs)
         if location != "json":
             return parse
 

@@ -172,9 +172,12 @@ class CountImport(MethodView):
         return _result(*movements.import_counts(current_company_id(), current_user_id(), rows, errors))
 
 
+_MOVEMENTS, _LEVELS = MovementSchema(), LevelStockSchema()
+
+
 def _result(rows, levels) -> Response:
     """201 {movements, levels} as MovementResultSchema writes it, for thousands of rows: dumped
     field by field without marshmallow's per-value work (the schema still documents it)."""
-    response = jsonify({"movements": dump_flat(MovementSchema(), rows), "levels": dump_flat(LevelStockSchema(), levels)})
+    response = jsonify({"movements": dump_flat(_MOVEMENTS, rows), "levels": dump_flat(_LEVELS, levels)})
     response.status_code = 201
     return response
