@@ -83,3 +83,11 @@ def test_a_sheet_past_the_lock_chunk_locks_by_id_and_creates_levels(acme, main, 
     response = send(acme, body)
     assert response.status_code == 201, response.json
     assert [on_hand(acme, product) for product in products] == [{main: n + 10, backroom: n + 10} for n in range(5)]
+
+
+def test_a_sheet_of_a_header_alone_counts_nothing(app, acme, main):
+    make_product(acme, "CLOCK-1", {main: 10})
+    before = database_state(app)
+    response = send(acme, "sku,warehouse,counted\n")
+    assert response.status_code == 201 and response.json == {"movements": [], "levels": []}
+    assert database_state(app) == before
