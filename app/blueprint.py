@@ -5,6 +5,7 @@ from functools import wraps
 import flask_smorest
 from flask import request
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from app.auth.models import Role
 from app.auth.security import current_company_id, require
@@ -49,6 +50,14 @@ class JsonBodyParser(FlaskParser):
 
     def _raw_load_json(self, req):
         return request_json()
+
+    def load_querystring(self, req, schema):
+        """The query string; an export (a list's ExportArgs asking for CSV) answers every row, so its
+        paging arguments are neither read nor checked."""
+        args = req.args
+        if isinstance(schema, csvio.ExportArgs) and csvio.wants_csv(args.get("format")):
+            args = MultiDict([(key, value) for key, value in args.items(multi=True) if key not in PAGING])
+        return self._makeproxy(args, schema)
 
 
 class Blueprint(flask_smorest.Blueprint):

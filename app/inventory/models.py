@@ -89,7 +89,9 @@ class InventoryLevel(db.Model):
         if counted < self.reserved:
             raise InsufficientStock(
                 f"{self.reserved} units are reserved by pending orders; the count cannot be lower",
-                {"quantity": [f"at least {self.reserved} (reserved)"]},
+                {"quantity": [f"at least {self.reserved} (reserved)"],
+                 "available": [f"product {self.product_id}: {counted} counted, {self.reserved} reserved by pending orders"]},
+                short=[{"product_id": self.product_id, "available": counted, "requested": self.reserved}],
             )
         change, self.on_hand = counted - self.on_hand, counted
         return change

@@ -10,6 +10,7 @@ from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, QueryInteger, 
 from app.common.pagination import PageArgs
 from app.common.schemas import PathNamedErrors
 from app.common.time import utcnow
+from app.inventory.domain import MAX_ON_HAND
 
 MOVEMENT_TYPES = ["receive", "sale", "return", "remove", "adjust", "count", "transfer"]
 
@@ -122,7 +123,8 @@ class MovementCreateSchema(Schema):
     reference = Text(max_length=120, allow_none=True, metadata={"description": "Your document number: delivery note, invoice…"})
     occurred_at = PastDateTime(allow_none=True, metadata={"description": "When it happened (≤ now, default now); dates sales for analytics"})
     expected_on_hand = StrictInteger(
-        allow_none=True, validate=validate.Range(min=0), metadata={"description": "count only: refuse with 409 stale_quantity if on_hand differs"}
+        allow_none=True, validate=validate.Range(min=0, max=MAX_ON_HAND),
+        metadata={"description": "count only: refuse with 409 stale_quantity if on_hand differs"},
     )
 
     REQUIRED = ("type", "product_id", "warehouse_id", "quantity")
@@ -192,4 +194,4 @@ class CountImportRowSchema(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     warehouse = fields.String(required=True, validate=validate.Length(min=1, max=120))
     counted = CellInteger(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
-    expected = CellInteger(validate=validate.Range(min=0, max=MAX_QUANTITY))
+    expected = CellInteger(validate=validate.Range(min=0, max=MAX_ON_HAND))

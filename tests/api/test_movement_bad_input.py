@@ -101,7 +101,7 @@ CASES = [
       for kind in ("receive", "sale", "return", "remove", "adjust", "count")],
     *[case(kind, {"expected_on_hand": 10}, 422, "validation_error", "expected_on_hand", f"{kind} with expected_on_hand")
       for kind in ("receive", "sale", "return", "remove", "adjust", "transfer")],
-    *invalid("count", "expected_on_hand", -1, True, "10"),
+    *invalid("count", "expected_on_hand", -1, True, "10", 2_000_000_001, 2**63),
     *[case(kind, {"reason": reason}, 422, "validation_error", "reason", f"{kind} reason={reason!r}")
       for kind in ("remove", "adjust") for reason in (..., "", "   ", None)],
     *invalid("receive", "reason", "x" * 256, 5),

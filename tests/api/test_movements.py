@@ -164,6 +164,8 @@ def test_a_count_below_the_reserved_units_is_insufficient_stock(app, acme, shop)
     reserve(acme, shop.main, shop.clock, 4)
     response = move(acme, type="count", product_id=shop.clock, warehouse_id=shop.main, quantity=3)
     assert (response.status_code, response.json["error"]) == (409, "insufficient_stock")
+    assert {"available", "quantity"} <= response.json["errors"].keys()
+    assert response.json["short"] == [{"product_id": shop.clock, "available": 3, "requested": 4}]
     assert on_hand(app, shop.clock, shop.main) == 10
     assert moved(acme, type="count", product_id=shop.clock, warehouse_id=shop.main, quantity=4)["levels"][0]["available"] == 0
 

@@ -106,7 +106,9 @@ def test_a_count_below_what_orders_hold_is_refused():
     shelf = level(on_hand=10, reserved=4)
     with pytest.raises(InsufficientStock) as refused:
         shelf.count_to(3)
-    assert refused.value.errors == {"quantity": ["at least 4 (reserved)"]}
+    assert refused.value.errors == {"quantity": ["at least 4 (reserved)"],
+                                    "available": [f"product {shelf.product_id}: 3 counted, 4 reserved by pending orders"]}
+    assert refused.value.details["short"] == [{"product_id": shelf.product_id, "available": 3, "requested": 4}]
     assert shelf.count_to(4) == -6
 
 
