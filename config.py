@@ -109,6 +109,10 @@ class Config:
             raise RuntimeError("STOCKFLOW_ENV=production needs SECRET_KEY to be set")
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise RuntimeError("STOCKFLOW_ENV=production needs DATABASE_URL to point at MySQL")
+        if config["BROKER_URL"].startswith("filesystem:"):
+            # Its messages are files that only processes sharing the folder see: in containers the
+            # worker would never get the app's deliveries.
+            raise RuntimeError("STOCKFLOW_ENV=production needs BROKER_URL (redis://host:6379/1), not the embedded broker")
 
 
 class TestConfig(Config):

@@ -42,12 +42,18 @@ log() { printf '[containers %4ss] %s\n' "$SECONDS" "$*"; }
 skip() { echo "SKIPPED: $*"; SKIPPED=1; exit 0; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 
+# Standard input as it may be printed: the throwaway passwords and secret key of this run's
+# containers, and the password of a database URL, masked (podman-compose logs its command lines).
+redact() {
+  sed -E 's/((PASSWORD|SECRET_KEY)=)[^ ]*/\1***/g; s#(://[^:/@ ]*:)[^@ ]*@#\1***@#g'
+}
+
 # Runs a command with its output in a file, shown only if it fails (podman's warnings about the
 # systemd it does not find here would drown the rest).
 quietly() {
   if ! "$@" >"$WORK/quietly.log" 2>&1; then
-    cat "$WORK/quietly.log" >&2
-    fail "$*"
+    redact <"$WORK/quietly.log" >&2
+    fail "$(printf '%s' "$*" | redact)"
   fi
 }
 
@@ -161,7 +167,7 @@ wait_healthy() {
       return
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-      cat "$WORK/health.log" >&2
+      redact <"$WORK/health.log" >&2
       fail "$container was not healthy within ${WAIT_SECONDS}s"
     fi
     if [ $((SECONDS - started)) -ge $((reported + 30)) ]; then
@@ -294,7 +300,7 @@ run_compose() {
   set +a
   ensure_podman_compose
   "${PODMAN_COMPOSE[@]}" build --pull never >"$WORK/compose-build.log" 2>&1 \
-    || { tail -40 "$WORK/compose-build.log" >&2; fail "podman-compose build failed"; }
+    || { tail -40 "$WORK/compose-build.log" | redact >&2; fail "podman-compose build failed"; }
   compose_up db redis
   wait_ready "$(service_container db)"
   wait_ready "$(service_container redis)"
@@ -316,13 +322,13 @@ run_compose() {
   check_still_running
   step "podman-compose down -v"
   timeout 180 "${PODMAN_COMPOSE[@]}" down -v >"$WORK/compose-down.log" 2>&1 \
-    || { cat "$WORK/compose-down.log" >&2; fail "podman-compose down -v failed"; }
+    || { redact <"$WORK/compose-down.log" >&2; fail "podman-compose down -v failed"; }
 }
 
 compose_up() {
   log "podman-compose up -d $*"
   timeout 300 "${PODMAN_COMPOSE[@]}" up -d --no-build --no-deps "$@" >>"$WORK/compose-up.log" 2>&1 \
-    || { tail -40 "$WORK/compose-up.log" >&2; fail "podman-compose up -d $* failed"; }
+    || { tail -40 "$WORK/compose-up.log" | redact >&2; fail "podman-compose up -d $* failed"; }
 }
 
 # --- Teardown -----------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from config import DEFAULT_SECRET_KEY, Config
 
 
 def _config(**values):
-    base = {"ENV_NAME": "production", "SECRET_KEY": "s3cret", "SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@db/stockflow"}
+    base = {"ENV_NAME": "production", "SECRET_KEY": "s3cret", "SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@db/stockflow",
+            "BROKER_URL": "redis://redis:6379/1"}
     return {**base, **values}
 
 
@@ -23,12 +24,18 @@ def test_production_refuses_sqlite():
         Config.check(_config(SQLALCHEMY_DATABASE_URI="sqlite:///x.db"))
 
 
+def test_production_refuses_the_embedded_broker():
+    with pytest.raises(RuntimeError, match="BROKER_URL"):
+        Config.check(_config(BROKER_URL="filesystem://"))
+
+
 def test_production_with_a_secret_and_mysql_is_accepted():
     Config.check(_config())
 
 
 def test_development_accepts_the_defaults():
-    Config.check(_config(ENV_NAME="development", SECRET_KEY=DEFAULT_SECRET_KEY, SQLALCHEMY_DATABASE_URI="sqlite://"))
+    Config.check(_config(ENV_NAME="development", SECRET_KEY=DEFAULT_SECRET_KEY, SQLALCHEMY_DATABASE_URI="sqlite://",
+                         BROKER_URL="filesystem://"))
 
 
 def test_mysql_engines_ping_recycle_and_speak_utf8mb4():
