@@ -69,7 +69,10 @@ class StrictBoolean(fields.Boolean):
 
 
 class Text(fields.String):
-    """A trimmed string with a length bound, so no field accepts 10,000 characters."""
+    """A trimmed string with a length bound, so no field accepts 10,000 characters; without NUL
+    characters, which no client means to store and which cut strings short in C libraries."""
+
+    default_error_messages = {"nul": "Must not contain NUL characters (\\u0000)."}
 
     def __init__(self, max_length: int = 255, min_length: int = 0, **kwargs):
         validators = list(kwargs.pop("validate", []) or [])
@@ -77,7 +80,10 @@ class Text(fields.String):
         super().__init__(validate=validators, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if "\0" in value:
+            raise self.make_error("nul")
+        return value.strip()
 
 
 class UTCDateTime(fields.DateTime):

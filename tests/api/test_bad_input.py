@@ -477,3 +477,22 @@ def test_an_empty_or_blank_name_is_refused(send, snapshot, method, path, body, f
     before = snapshot()
     assert_invalid(send(method, path, json=body), field)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "method, path, body, field",
+    [
+        case(CREATE_WAREHOUSE, {"name": "Main\u0000Annex"}, "name"),
+        case(CREATE_WAREHOUSE, {"name": "Depot", "address": "1 Dock Road\u0000"}, "address"),
+        case(UPDATE_WAREHOUSE, {"name": "\u0000"}, "name"),
+        case(UPDATE_COMPANY, {"name": "Acme\u0000"}, "name"),
+        case(UPDATE_USER, {"name": "Ada\u0000Lovelace"}, "name"),
+        case(REGISTER, valid(REGISTER, company_name="Initech\u0000"), "company_name"),
+    ],
+)
+def test_text_with_a_nul_character_is_refused(send, snapshot, method, path, body, field):
+    before = snapshot()
+    response = send(method, path, json=body)
+    assert_invalid(response, field)
+    assert "NUL" in str(response.json["errors"])
+    assert snapshot() == before

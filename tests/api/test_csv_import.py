@@ -200,3 +200,11 @@ def test_a_header_of_thousands_of_columns_is_refused_at_once(acme):
     response = send(acme, "sku,name,price" + "," * 100_000 + "\nA-1,a,1\n")
     assert response.status_code == 422
     assert list(response.json["errors"]) == ["1"] and "100,003 columns" in response.json["errors"]["1"][0]
+
+
+def test_a_nul_character_in_a_cell_is_refused_naming_its_line_and_column(app, acme):
+    before = database_state(app)
+    response = send(acme, "sku,name,price\nNUL-1,Plain,1.00\nNUL-2,Bad\0Name,2.00\n")
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == ["3.name"] and "NUL" in response.json["errors"]["3.name"][0]
+    assert database_state(app) == before
