@@ -38,7 +38,9 @@ class OrderCreateSchema(Schema):
 
 
 class StatusChangeSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(["shipped", "cancelled"]))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES), metadata={"description": (
+        "`shipped` or `cancelled`, from `pending`. Any other change of status (`pending` included, from any "
+        "status) is 409 `invalid_transition`; a value that is not a status is 422.")})
 
 
 class OrderListArgs(PageArgs):

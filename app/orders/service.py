@@ -69,8 +69,13 @@ def create_order(company_id: int, user_id: int | None, warehouse_id: int, items:
 
 
 def change_status(company_id: int, user_id: int | None, order_id: int, status: str) -> Order:
-    """pending → shipped (reservations become sales) or pending → cancelled (reservations released)."""
+    """pending → shipped (reservations become sales) or pending → cancelled (reservations released);
+    no order becomes pending again."""
     with use_case():
+        if status == "pending":
+            order = get_owned(Order, company_id, order_id)
+            raise InvalidTransition(f"Order {order_id} is {order.status}: no order becomes pending again",
+                                    {"status": ["an order only leaves pending"]})
         # One conditional UPDATE decides between concurrent changes: only one sees the order pending.
         moved = db.session.execute(
             sa.update(Order)

@@ -163,10 +163,23 @@ def test_a_shipped_or_cancelled_order_never_changes_status_again(app, acme, kit_
     assert_invariants(app)
 
 
-@pytest.mark.parametrize("body", [{"status": "pending"}, {"status": "delivered"}, {"status": "SHIPPED"}, {"status": ""},
+@pytest.mark.parametrize("first", [None, "shipped", "cancelled"])
+def test_no_order_becomes_pending_again(app, acme, kit_shop, first):
+    order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
+    if first:
+        assert set_status(acme, order_id, first).status_code == 200
+    before = snapshot(app, acme, order_id)
+    response = set_status(acme, order_id, "pending")
+    assert_refused(response, 409, "invalid_transition")
+    assert list(response.json["errors"]) == ["status"]
+    assert snapshot(app, acme, order_id) == before
+    assert_invariants(app)
+
+
+@pytest.mark.parametrize("body", [{"status": "delivered"}, {"status": "SHIPPED"}, {"status": ""},
                                   {"status": None}, {"status": 1}, {"status": True}, {"status": ["shipped"]}, {}, {"state": "shipped"},
                                   {"status": "shipped", "note": "left at door"}])
-def test_a_status_other_than_shipped_or_cancelled_is_refused_and_changes_nothing(app, acme, kit_shop, body):
+def test_a_value_that_is_not_a_status_is_refused_and_changes_nothing(app, acme, kit_shop, body):
     order_id = placed(acme, kit_shop["main"], (kit_shop["clock"], 3))
     before = snapshot(app, acme, order_id)
     response = acme.patch(f"/api/orders/{order_id}/status", json=body)
