@@ -4,6 +4,7 @@ from functools import wraps
 
 import flask_smorest
 from flask import request
+from marshmallow import fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
@@ -12,6 +13,7 @@ from app.auth.security import current_company_id, require
 from app.common import csvio
 from app.common.jsonbody import request_json
 from app.common.schemas import ErrorSchema
+from app.errors import ValidationFailed
 from app.idempotency.service import HEADER, run_idempotently
 
 IDEMPOTENCY_PARAMETER = {
@@ -53,11 +55,21 @@ class JsonBodyParser(FlaskParser):
 
     def load_querystring(self, req, schema):
         """The query string; an export (a list's ExportArgs asking for CSV) answers every row, so its
-        paging arguments are neither read nor checked."""
+        paging arguments are neither read nor checked. An argument given twice (`?days=7&days=30`)
+        is refused rather than read as its first value."""
         args = req.args
         if isinstance(schema, csvio.ExportArgs) and csvio.wants_csv(args.get("format")):
             args = MultiDict([(key, value) for key, value in args.items(multi=True) if key not in PAGING])
+        repeated = sorted(field.data_key or name for name, field in schema.fields.items()
+                          if not _takes_many(field) and len(args.getlist(field.data_key or name)) > 1)
+        if repeated:
+            raise ValidationFailed("A query argument is given more than once", {key: ["Give it once."] for key in repeated})
         return self._makeproxy(args, schema)
+
+
+def _takes_many(field) -> bool:
+    """Whether a query argument may be repeated (webargs' rule: a list, or a field saying so)."""
+    return getattr(field, "is_multiple", None) or isinstance(field, fields.List | fields.Tuple)
 
 
 class Blueprint(flask_smorest.Blueprint):

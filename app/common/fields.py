@@ -47,18 +47,6 @@ class QueryId(fields.Integer):
         super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
-class QueryInteger(fields.Integer):
-    """An integer in a query string, given once: `?days=7&days=30` is refused rather than read as 7."""
-
-    default_error_messages = {"repeated": "Give it once."}
-    is_multiple = True  # webargs then hands over every value given, so that a repeat shows
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if len(value) > 1:
-            raise self.make_error("repeated")
-        return super()._deserialize(value[0], attr, data, **kwargs)
-
-
 class StrictBoolean(fields.Boolean):
     """Only JSON true/false; 1, 0 and strings are refused."""
 

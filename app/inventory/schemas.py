@@ -5,7 +5,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.common.csvio import CellInteger, ExportArgs
-from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, QueryInteger, StrictInteger, Text, UTCDateTime,
+from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, StrictInteger, Text, UTCDateTime,
                                UTCInstant)
 from app.common.pagination import PageArgs
 from app.common.schemas import PathNamedErrors
@@ -62,7 +62,7 @@ class LevelUpdateSchema(Schema):
 
 
 class LevelSalesArgs(Schema):
-    days = QueryInteger(
+    days = fields.Integer(
         load_default=90, validate=validate.Range(min=1, max=365),
         metadata={"description": "How many UTC days, today included: 1–365, given once; default 90"},
     )

@@ -139,16 +139,18 @@ def _episodes(level_ids: list[int]) -> dict[int, int]:
 
 
 def _plan(settings: NotificationSettings, kind: str, period: dt.datetime, items: list[tuple]) -> int | None:
-    """An email listing the items — (level id, episode, alert data) — whose episode is in no email
-    yet, if any is left; it takes those episodes."""
+    """An email listing the items — (level id, episode, alert data), in event order — whose episode
+    is in no email yet, if any is left; it takes those episodes. A level that went low, recovered and
+    went low again within the period has two of them: it is listed once, with the later figures."""
     emailed = set(db.session.execute(
         sa.select(EmailedEpisode.level_id, EmailedEpisode.episode)
         .where(EmailedEpisode.level_id.in_({level_id for level_id, _, _ in items}))).all())
     fresh = [(level_id, episode, data) for level_id, episode, data in items if (level_id, episode) not in emailed]
     if not fresh:
         return None
+    latest = {level_id: data for level_id, _, data in fresh}
     email = NotificationEmail(company_id=settings.company_id, kind=kind, period=period,
-                              recipients=list(settings.low_stock_emails), alerts=[data for _, _, data in fresh],
+                              recipients=list(settings.low_stock_emails), alerts=list(latest.values()),
                               status="pending", attempts=0, next_attempt_at=utcnow())
     db.session.add(email)
     db.session.flush()

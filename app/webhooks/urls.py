@@ -1,6 +1,7 @@
 """Where a webhook may point: https (http only when allowed), a host that resolves, and never to a
-loopback, private, link-local, multicast or otherwise reserved address unless private networks are
-allowed (server-side request forgery). Checked on create and update, and again before each delivery."""
+loopback, private, link-local, multicast or otherwise reserved address, nor to an IPv6 address that
+carries one (IPv4-mapped, 6to4, Teredo, NAT64), unless private networks are allowed (server-side
+request forgery). Checked on create and update, and again before each delivery."""
 
 import ipaddress
 import socket
@@ -15,10 +16,33 @@ def _refuse(reason: str):
     return ValidationFailed(f"The webhook URL is refused: {reason}", {"url": [reason]})
 
 
+# NAT64's well-known prefix (RFC 6052): a gateway forwards 64:ff9b::a.b.c.d to a.b.c.d.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a 6to4, Teredo (server and client) or NAT64 address carries: a relay or
+    gateway may forward to them, so they are judged as if given themselves."""
+    embedded = [ip.sixtofour] if ip.sixtofour is not None else []
+    if ip.teredo is not None:
+        embedded.extend(ip.teredo)
+    if ip in NAT64:
+        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return embedded
+
+
 def _forbidden(address: str) -> bool:
+    """Whether a resolved address, or an IPv4 address it carries, is one a webhook must not reach."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _forbidden_ip(ip.ipv4_mapped)
+        if any(_forbidden_ip(embedded) for embedded in _embedded_ipv4(ip)):
+            return True
+    return _forbidden_ip(ip)
+
+
+def _forbidden_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
             or ip.is_unspecified or not ip.is_global)
 

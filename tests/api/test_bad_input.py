@@ -496,3 +496,18 @@ def test_text_with_a_nul_character_is_refused(send, snapshot, method, path, body
     assert_invalid(response, field)
     assert "NUL" in str(response.json["errors"])
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("path, query, param", [
+    ("/api/companies/{company}/alerts/low-stock", "days=7&days=30", "days"),
+    ("/api/companies/{company}/replenishment", "days=7&days=30", "days"),
+    ("/api/orders", "status=pending&status=shipped", "status"),
+    ("/api/purchase-orders", "status=draft&status=ordered", "status"),
+    ("/api/events", "type=stock.low&type=stock.out", "type"),
+    ("/api/products", "warehouse_id={warehouse}&warehouse_id={warehouse}", "warehouse_id"),
+    ("/api/warehouses", "page=1&page=2", "page"),
+])
+def test_a_query_argument_given_twice_is_refused_naming_it(send, path, query, param):
+    response = send("GET", f"{path}?{query}")
+    assert_invalid(response, param)
+    assert response.json["errors"] == {param: ["Give it once."]}

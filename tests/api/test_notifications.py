@@ -180,6 +180,28 @@ def test_a_company_gets_only_its_own_levels(app, acme, globex, main, mailbox):
     assert "GLOBEX-GEAR" in by_address["ops@globex.example"] and "RETRO-CLOCK" not in by_address["ops@globex.example"]
 
 
+def test_a_level_low_twice_in_one_minute_is_listed_once_with_its_latest_figures(app, acme, main, mailbox):
+    put_settings(acme, low_stock_emails=["ops@acme.example"])
+    clock = make_product(acme, "RETRO-CLOCK", {main: 10}, low_stock_threshold=5)
+    lamp = make_product(acme, "DESK-LAMP", {main: 10}, low_stock_threshold=5)
+    sell(acme, clock, main, 6)  # 4 / 5: low
+    move(acme, "receive", clock, main, 10)  # 14: back above
+    sell(acme, clock, main, 11)  # 3 / 5: low again, a second episode
+    sell(acme, lamp, main, 8)  # 2 / 5
+    minute = max(stock_low_times(app))
+    set_event_times(app, minute)
+    assert len(stock_low_times(app)) == 3
+    assert len(run_sweep(app, after_minute_of(minute))) == 1
+    [sent] = mailbox.wait_for(1)
+    assert "2 levels" in sent["message"]["Subject"], sent["message"]["Subject"]
+    text, html = parts(sent["message"])
+    assert text.count("RETRO-CLOCK") == 1 and html.count("RETRO-CLOCK") == 1
+    assert "3 / 5" in text and "4 / 5" not in text and "2 / 5" in text
+    # Both of the clock's episodes are in that email: no later sending lists either.
+    put_settings(acme, mode="daily_digest", digest_hour_utc=7)
+    assert run_sweep(app, service.latest_digest_time(utcnow(), 7) + dt.timedelta(days=1)) == []
+
+
 # --- daily digest ---------------------------------------------------------------------------------
 
 def test_the_digest_goes_once_a_day_and_never_lists_an_episode_an_email_already_listed(app, acme, main, mailbox):

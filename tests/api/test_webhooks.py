@@ -1,6 +1,8 @@
 """Webhook subscriptions (admin): URL rules against server-side request forgery, the signing secret
 shown once and stored encrypted, tenancy."""
 
+import socket
+
 import pytest
 import sqlalchemy as sa
 
@@ -92,11 +94,16 @@ def test_duplicate_types_are_kept_once(acme):
     "https://172.16.5.4/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]/hook",
     "https://[fe80::1]/hook", "https://224.0.0.1/hook", "https://0.0.0.0/hook", "https://[::ffff:127.0.0.1]/hook",
     "https://100.64.0.1/hook",
+    # IPv6 forms that lead to a private IPv4 address: 6to4, Teredo (client 127.0.0.1), NAT64.
+    "https://[2002:7f00:1::]/hook", "https://[2002:a9fe:a9fe::]/latest/meta-data",
+    "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", "https://[64:ff9b::7f00:1]/hook",
+    "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
 ])
 def test_urls_reaching_private_networks_are_refused(app, acme, url):
     before = webhook_count(app)
     response = subscribe(acme, url=url)
-    assert response.status_code == 422 and list(response.json["errors"]) == ["url"], response.json
+    assert response.status_code == 422 and response.json["error"] == "validation_error", response.json
+    assert list(response.json["errors"]) == ["url"], response.json
     assert webhook_count(app) == before
 
 
@@ -106,6 +113,22 @@ def test_urls_reaching_private_networks_are_refused(app, acme, url):
 def test_urls_that_are_not_https_or_do_not_resolve_are_refused(acme, url):
     response = subscribe(acme, url=url)
     assert response.status_code == 422 and list(response.json["errors"]) == ["url"], response.json
+
+
+def test_a_6to4_address_carrying_a_global_ipv4_address_is_accepted(acme):
+    assert subscribed(acme, url="https://[2002:5db8:d822::]/hook")["url"] == "https://[2002:5db8:d822::]/hook"
+
+
+def test_a_host_name_resolving_to_a_6to4_form_of_loopback_is_refused(app, acme, monkeypatch):
+    real_lookup = socket.getaddrinfo
+
+    def lookup(host, port, *args, **kwargs):
+        return real_lookup("2002:7f00:1::" if host == "hooks.stockflow.test" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    response = subscribe(acme, url="https://hooks.stockflow.test/hook")
+    assert response.status_code == 422 and list(response.json["errors"]) == ["url"], response.json
+    assert "resolves to a loopback" in response.json["errors"]["url"][0]
 
 
 def test_the_server_may_allow_http_and_private_networks_for_development(acme, private_allowed):
