@@ -12,7 +12,7 @@ from app.common import csvio
 from app.common.fields import MAX_QUANTITY
 from app.common.transaction import use_case
 from app.companies.service import get_company
-from app.errors import InUse
+from app.errors import InUse, ValidationFailed
 from app.extensions import db
 from app.inventory.models import DUE_FOR_REORDER, InventoryLevel
 from app.products.models import Product
@@ -20,7 +20,7 @@ from app.purchasing.domain import ReorderTerms, reorder_quantity
 from app.purchasing.models import PurchaseOrder
 from app.purchasing.service import list_by_id, write_lines
 from app.suppliers.models import ProductSupplier, Supplier
-from app.suppliers.service import LEAD_TIME_DAYS, with_reorder_link
+from app.suppliers.service import LEAD_TIME_DAYS, supplier_for_body, with_reorder_link
 from app.warehouses.models import Warehouse
 from app.warehouses.service import missing_warehouses
 
@@ -85,6 +85,11 @@ def create_drafts(caller_company_id: int, company_id: int, user_id: int | None, 
     hold, are skipped and listed."""
     with use_case():
         plan = suggestions(caller_company_id, company_id, warehouse_id=warehouse_id, supplier_id=supplier_id)
+        # Named in the body, not filters of a list: an unknown one is a mistake, not "nothing to order".
+        if supplier_id is not None:
+            supplier_for_body(company_id, supplier_id)
+        if warehouse_id is not None and missing_warehouses(company_id, [warehouse_id]):
+            raise ValidationFailed(errors={"warehouse_id": [f"warehouse {warehouse_id} does not exist"]})
         orders: dict[tuple[int, int], list[tuple[int, int, Decimal]]] = {}
         skipped = []
         for group in plan["suppliers"]:

@@ -185,6 +185,7 @@ class ReplenishmentDrafts(MethodView):
         without a unit cost on the supplier link are skipped and listed in `skipped` with the
         reason (`no_supplier`, `no_unit_cost`; `quantity_too_large` when the rule's quantity is
         over the 1,000,000,000 one line may hold). Nothing to order → 201 with no purchase orders.
-        A warehouse deleted while the drafts are made → 409 `in_use`, nothing drafted.
+        A warehouse deleted while the drafts are made → 409 `in_use`, nothing drafted. An unknown
+        or another company's `supplier_id` or `warehouse_id` → 422 naming it.
         """
         return replenishment.create_drafts(current_company_id(), company_id, current_user_id(), **data)

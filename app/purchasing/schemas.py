@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.common.csvio import ExportArgs
 from app.common.fields import MAX_QUANTITY, Id, Money, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
 from app.common.pagination import PageArgs
+from app.common.schemas import PathNamedErrors
 from app.inventory.schemas import MovementSchema, PastDateTime
 from app.purchasing.models import STATUSES
 
@@ -52,7 +53,7 @@ class OrderedLinesField(fields.List):
                          metadata=metadata, **kwargs)
 
 
-class PurchaseOrderCreateSchema(Schema):
+class PurchaseOrderCreateSchema(PathNamedErrors):
     supplier_id = Id(required=True)
     warehouse_id = Id(required=True, metadata={"description": "Where the goods are delivered"})
     lines = OrderedLinesField(required=True)
@@ -61,7 +62,7 @@ class PurchaseOrderCreateSchema(Schema):
     expected_at = UTCInstant(allow_none=True, metadata={"description": "When delivery is expected (a past date is accepted)"})
 
 
-class PurchaseOrderUpdateSchema(Schema):
+class PurchaseOrderUpdateSchema(PathNamedErrors):
     lines = OrderedLinesField(metadata={"description": "Replaces the whole list (1–500 lines); duplicate product lines are merged"})
     reference = Text(max_length=120, allow_none=True)
     notes = Text(max_length=2000, allow_none=True)
@@ -91,7 +92,7 @@ class ReceivedLineSchema(Schema):
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
-class ReceiptCreateSchema(Schema):
+class ReceiptCreateSchema(PathNamedErrors):
     lines = fields.List(fields.Nested(ReceivedLineSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
     occurred_at = PastDateTime(allow_none=True, metadata={"description": "When it arrived (≤ now, default now)"})
     reference = Text(max_length=120, allow_none=True, metadata={"description": "The delivery note"})

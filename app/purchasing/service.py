@@ -160,24 +160,25 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
     errors: dict[str, list[str]] = {}
     merged: dict[int, dict] = {}
     for index, line in enumerate(lines):
-        product_id, given = line["product_id"], line.get("unit_cost")
+        product_id = line["product_id"]
         if product_id not in products:
             errors[f"lines.{index}.product_id"] = [f"product {product_id} does not exist"]
             continue
-        first = merged.setdefault(product_id, {"index": index, "quantity": 0, "unit_cost": None})
-        if given is not None and first["unit_cost"] is not None and given != first["unit_cost"]:
-            errors[f"lines.{index}.unit_cost"] = [f"differs from line {first['index']}'s unit cost for the same product"]
+        # A line without a unit cost costs what the link says: merged with a line that names
+        # another cost, one of the two would be silently wrong.
+        cost = line.get("unit_cost")
+        cost = link_costs.get(product_id) if cost is None else cost
+        first = merged.setdefault(product_id, {"index": index, "quantity": 0, "unit_cost": cost})
+        if cost != first["unit_cost"]:
+            errors[f"lines.{index}.unit_cost"] = [f"differs from line {first['index']}'s unit cost for the same product "
+                                                  "(a line without one costs what the product's link says)"]
             continue
         first["quantity"] += line["quantity"]
-        first["unit_cost"] = given if given is not None else first["unit_cost"]
     for product_id, line in merged.items():
         if line["quantity"] > MAX_QUANTITY:
             errors[f"lines.{line['index']}.quantity"] = [f"the lines of product {product_id} add up to more than {MAX_QUANTITY:,}"]
         if line["unit_cost"] is None:
-            line["unit_cost"] = link_costs.get(product_id)
-            if line["unit_cost"] is None:
-                errors[f"lines.{line['index']}.unit_cost"] = [
-                    "no unit cost: give one, or set it on the product's link to this supplier"]
+            errors[f"lines.{line['index']}.unit_cost"] = ["no unit cost: give one, or set it on the product's link to this supplier"]
     if errors:
         raise ValidationFailed(errors=errors)
     for product_id, line in merged.items():

@@ -67,6 +67,17 @@ def test_duplicate_lines_with_different_unit_costs_are_refused_naming_the_line(a
     assert database_state(app) == before
 
 
+@pytest.mark.parametrize("given", ["9.00", "4.00"])
+def test_a_line_without_a_unit_cost_costs_the_link_s_and_differs_from_another_given(app, acme, buying, given):
+    before = database_state(app)
+    response = draft(acme, buying["tick"], buying["main"], (buying["clock"], 1), (buying["clock"], 2, given))
+    assert (response.status_code, list(response.json["errors"])) == (422, ["lines.1.unit_cost"])
+    assert database_state(app) == before
+    response = draft(acme, buying["tick"], buying["main"], (buying["lamp"], 2, given), (buying["lamp"], 1))
+    assert (response.status_code, list(response.json["errors"])) == (422, ["lines.1.unit_cost"])  # the lamp has no link
+    assert database_state(app) == before
+
+
 def test_a_line_with_no_unit_cost_anywhere_is_refused_naming_it(app, acme, buying):
     before = database_state(app)
     response = draft(acme, buying["tick"], buying["main"], (buying["clock"], 1), (buying["lamp"], 2))
@@ -108,17 +119,20 @@ def test_an_archived_product_cannot_be_ordered(app, acme, buying):
     assert database_state(app) == before
 
 
-@pytest.mark.parametrize("lines", [
-    [], [{"product_id": 1, "quantity": 0}], [{"product_id": 1, "quantity": -3}], [{"product_id": 1, "quantity": True}],
-    [{"product_id": 1, "quantity": "3"}], [{"product_id": 1, "quantity": 1_000_000_001}], [{"product_id": 1, "quantity": 2.5}],
-    [{"product_id": 1, "quantity": 1, "unit_cost": "-1"}], [{"product_id": 1, "quantity": 1, "unit_cost": "1.001"}],
-    [{"product_id": 1}], [{"product_id": 1, "quantity": 1, "colour": "red"}], [{"product_id": 1, "quantity": 1}] * 501,
+@pytest.mark.parametrize("lines, field", [
+    ([], "lines"), ([{"product_id": 1, "quantity": 0}], "lines.0.quantity"), ([{"product_id": 1, "quantity": -3}], "lines.0.quantity"),
+    ([{"product_id": 1, "quantity": True}], "lines.0.quantity"), ([{"product_id": 1, "quantity": "3"}], "lines.0.quantity"),
+    ([{"product_id": 1, "quantity": 1_000_000_001}], "lines.0.quantity"), ([{"product_id": 1, "quantity": 2.5}], "lines.0.quantity"),
+    ([{"product_id": 1, "quantity": 1, "unit_cost": "-1"}], "lines.0.unit_cost"),
+    ([{"product_id": 1, "quantity": 1, "unit_cost": "1.001"}], "lines.0.unit_cost"), ([{"product_id": 1}], "lines.0.quantity"),
+    ([{"product_id": 1, "quantity": 1, "colour": "red"}], "lines.0.colour"), ([{"product_id": 1, "quantity": 1}] * 501, "lines"),
+    ([{"product_id": 1, "quantity": 1}, "line"], "lines.1"),
 ])
-def test_bad_lines_are_refused_and_nothing_is_written(app, acme, buying, lines):
+def test_bad_lines_are_refused_by_their_path_and_nothing_is_written(app, acme, buying, lines, field):
     before = database_state(app)
     response = acme.post("/api/purchase-orders", json={"supplier_id": buying["tick"], "warehouse_id": buying["main"], "lines": lines})
     assert (response.status_code, response.json["error"]) == (422, "validation_error")
-    assert "lines" in response.json["errors"]
+    assert list(response.json["errors"]) == [field]  # as the domain names them: lines.<i>.<field>
     assert database_state(app) == before
 
 

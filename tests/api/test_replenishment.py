@@ -5,7 +5,7 @@ import pytest
 from tests.api.alerting import low_stock, sell, set_company
 from tests.api.purchasing import placed
 from tests.dbstate import database_state
-from tests.factories import link_supplier, make_product, make_supplier
+from tests.factories import link_supplier, make_product, make_supplier, make_warehouse
 
 pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 
@@ -176,7 +176,23 @@ def test_drafts_can_be_asked_for_one_supplier_or_warehouse(acme, main, backroom)
     path = f"/api/companies/{acme.company_id}/replenishment/purchase-orders"
     only_backroom = acme.post(path, json={"warehouse_id": backroom}).json["purchase_orders"]
     assert [o["warehouse_id"] for o in only_backroom] == [backroom]
-    assert acme.post(path, json={"supplier_id": 999_999}).json == {"purchase_orders": [], "skipped": []}
+
+
+
+@pytest.mark.parametrize("field, body", [
+    ("supplier_id", lambda other: {"supplier_id": 999_999}),
+    ("warehouse_id", lambda other: {"warehouse_id": 999_999}),
+    ("supplier_id", lambda other: {"supplier_id": other["supplier"]}),
+    ("warehouse_id", lambda other: {"warehouse_id": other["warehouse"]}),
+])
+def test_drafts_for_an_unknown_or_another_company_s_supplier_or_warehouse_are_refused(app, acme, globex, main, field, body):
+    first = make_supplier(acme, "Alpha")
+    link_supplier(acme, make_product(acme, "A-PART", {main: 1}), first, unit_cost="2.00")
+    other = {"supplier": make_supplier(globex, "Globex Parts"), "warehouse": make_warehouse(globex, "Globex Depot")}
+    before = database_state(app)
+    response = acme.post(f"/api/companies/{acme.company_id}/replenishment/purchase-orders", json=body(other))
+    assert (response.status_code, response.json["error"], list(response.json["errors"])) == (422, "validation_error", [field])
+    assert database_state(app) == before
 
 
 def test_drafting_needs_a_manager_and_a_known_body(acme):
