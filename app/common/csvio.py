@@ -21,6 +21,7 @@ from decimal import Decimal
 from flask import Response, g, request, stream_with_context
 from marshmallow import Schema, ValidationError, fields, validate
 
+from app.common.jsonbody import request_body
 from app.errors import PayloadTooLarge, ValidationFailed
 
 log = logging.getLogger("stockflow.csv")
@@ -97,7 +98,7 @@ def _uploaded_bytes() -> bytes:
             raise ValidationFailed("No file in the upload", {"file": ["Attach the CSV file as a form field named file."]})
         files[0].stream.seek(0)  # read again when a deadlock retry runs the request a second time
         return files[0].read()
-    return request.get_data(cache=True)
+    return request_body()
 
 
 def _decoded(raw: bytes) -> str:

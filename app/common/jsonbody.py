@@ -19,7 +19,7 @@ from decimal import Decimal
 from flask import request
 from webargs import core
 
-from app.errors import MalformedJson, ValidationFailed
+from app.errors import MalformedJson, PayloadTooLarge, ValidationFailed
 
 MAX_DEPTH = 32
 MAX_INT_DIGITS = 40
@@ -55,8 +55,22 @@ def request_json():
     """The current request's body as JSON (see parse_json), parsed once however often it is asked for."""
     # Kept with the request itself: `g` can outlive a request (a test's app context spans several).
     if CACHE_KEY not in request.environ:
-        request.environ[CACHE_KEY] = parse_json(request.get_data(cache=True))
+        request.environ[CACHE_KEY] = parse_json(request_body())
     return request.environ[CACHE_KEY]
+
+
+def request_body() -> bytes:
+    """The current request's whole body; past `request.max_content_length` → 413.
+
+    A body with a Content-Length over the limit is refused before it is read (werkzeug). A streamed
+    one (`Transfer-Encoding: chunked`) werkzeug reads up to the limit and silently cuts there: if
+    the server still has a byte after a body that reached the limit, it is refused the same way.
+    """
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit and request.environ["wsgi.input"].read(1):
+        raise PayloadTooLarge(f"The body is over {limit:,} bytes")
+    return raw
 
 
 def _check(document) -> None:

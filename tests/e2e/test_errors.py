@@ -67,6 +67,38 @@ def test_a_body_over_one_mebibyte_is_a_413(retro):
     assert_error(response, 413, "payload_too_large")
 
 
+def chunked(body: bytes, size: int = 65536):
+    """The body as a generator, which requests sends with `Transfer-Encoding: chunked` (no Content-Length)."""
+    return (body[start:start + size] for start in range(0, len(body), size))
+
+
+def test_a_chunked_body_over_one_mebibyte_is_a_413_not_cut_at_the_limit(retro):
+    before = retro.get("/api/warehouses").json()["total"]
+    body = b'{"name": "Chunked", "address": "' + b"x" * (1024 * 1024) + b'"}'
+    response = retro.post("/api/warehouses", data=chunked(body), headers={"Content-Type": "application/json"})
+    assert_error(response, 413, "payload_too_large")
+    assert retro.get("/api/warehouses").json()["total"] == before
+
+
+def test_a_chunked_body_of_exactly_one_mebibyte_is_read_whole(retro):
+    name = "Chunked Depot"
+    body = b'{"name": "' + name.encode() + b'"' + b" " * (1024 * 1024 - len(name) - 12) + b"}"
+    assert len(body) == 1024 * 1024
+    response = retro.post("/api/warehouses", data=chunked(body), headers={"Content-Type": "application/json"})
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == name
+
+
+def test_a_chunked_csv_import_over_ten_mebibytes_is_a_413(retro):
+    # Under the 50,000 rows an import may have: the size alone is over the limit.
+    rows = b"".join(b"BIG-%07d,Big product %d,1.00,%s\n" % (n, n, b"d" * 240) for n in range(42_000))
+    assert len(rows) > 10 * 1024 * 1024
+    response = retro.post("/api/products/import", data=chunked(b"sku,name,price,description\n" + rows),
+                          headers={"Content-Type": "text/csv"})
+    assert_error(response, 413, "payload_too_large")
+    assert retro.get("/api/products").json()["total"] == 0
+
+
 def test_an_invalid_token_is_a_401_with_a_bearer_challenge(anonymous):
     response = anonymous.get("/api/products", headers={"Authorization": "Bearer not-a-real-token"})
     assert_error(response, 401, "unauthorized")
