@@ -4,12 +4,27 @@ and the background work still to do.
 Under gunicorn every worker is its own process; with PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py
 sets a default) each one writes its values to files there and a scrape adds them all up
 (prometheus_client's multiprocess mode). Without it, metrics are the one process's, as in tests.
+
+A scrape never fails for want of the database: that is when the operator needs it most.
 """
 
 import os
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
-from flask import Flask, Response, g, has_app_context, request, request_finished, request_started
+from flask import (
+    Flask,
+    Response,
+    copy_current_request_context,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    request_finished,
+    request_started,
+)
 from flask.views import MethodView
 from prometheus_client import (
     REGISTRY,
@@ -24,11 +39,14 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from app.blueprint import Blueprint
 from app.common.time import utcnow
+from app.errors import is_connection_error
 from app.extensions import db
 from app.notifications.models import EMAIL_STATUSES
 from app.webhooks.models import DELIVERY_STATUSES
@@ -121,22 +139,39 @@ class PoolCollector(Collector):
 
 class OutboxCollector(Collector):
     """What background work has left to do, read from the database at scrape time: the same figures
-    from every API process, whichever host the workers run on."""
+    from every API process, whichever host the workers run on.
+
+    The database is read in a thread of its own, which the scrape waits for at most
+    DB_CONNECT_TIMEOUT: a database that refuses, or accepts and never answers, must not fail the
+    scrape or hold it past Prometheus' scrape timeout. stockflow_database_up says whether the figures
+    could be read; when not, they are left out rather than shown stale or as zeros. One read at a
+    time per process: a scrape that finds one still under way (a previous scrape stopped waiting
+    for it) waits for that one instead of queueing another. The read runs in a copy of the scrape's
+    request context: its queries are bounded by the request's database timeouts, so a read stuck on
+    a dead link ends too, and its session is its own, closed when it ends.
+    """
+
+    def __init__(self):
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stockflow-metrics")
+        self._lock = threading.Lock()
+        self._reading: Future | None = None
 
     def describe(self):
         return []
 
     def collect(self):
-        if not has_app_context():
+        if not has_request_context():
             return
-        from app.notifications.sending import by_status  # at scrape time: they import this module
-        from app.webhooks.delivery import backlog
-
-        try:
-            deliveries, oldest = backlog()
-            emails = by_status()
-        finally:
-            db.session.rollback()
+        figures = self._read(current_app.config["DB_CONNECT_TIMEOUT"])
+        yield GaugeMetricFamily(
+            "stockflow_database_up",
+            "1 when this scrape could read the figures that come from the database (webhook deliveries, "
+            "emails, queue lag), 0 when the database did not answer within DB_CONNECT_TIMEOUT and they are "
+            "left out",
+            value=figures is not None)
+        if figures is None:
+            return
+        deliveries, oldest, emails = figures
         family = GaugeMetricFamily("stockflow_webhook_deliveries", "Webhook deliveries by status", labels=["status"])
         for status in DELIVERY_STATUSES:
             family.add_metric([status], deliveries.get(status, 0))
@@ -150,6 +185,29 @@ class OutboxCollector(Collector):
             "Age of the oldest event not yet delivered to every subscription (never dispatched, or with a "
             "delivery pending); 0 when there is none",
             value=(utcnow() - oldest).total_seconds() if oldest else 0)
+
+    def _read(self, timeout: float) -> tuple | None:
+        """The figures, or None when the database cannot be read within `timeout` seconds."""
+        with self._lock:
+            if self._reading is None or self._reading.done():
+                self._reading = self._reader.submit(copy_current_request_context(_read_backlog))
+            reading = self._reading
+        try:
+            return reading.result(timeout=timeout)
+        except (TimeoutError, PoolTimeout):
+            return None
+        except DBAPIError as error:
+            if is_connection_error(error):
+                return None
+            raise
+
+
+def _read_backlog():
+    from app.notifications.sending import by_status  # at scrape time: they import this module
+    from app.webhooks.delivery import backlog
+
+    deliveries, oldest = backlog()
+    return deliveries, oldest, by_status()
 
 
 OUTBOX = OutboxCollector()
@@ -209,7 +267,9 @@ class Metrics(MethodView):
             "written by type (`stockflow_events_total`); from the database at scrape time, webhook "
             "deliveries and low-stock emails by status (`stockflow_webhook_deliveries`, "
             "`stockflow_notification_emails`) and the queue lag, the age of the oldest event not yet "
-            "delivered (`stockflow_events_queue_lag_seconds`)."
+            "delivered (`stockflow_events_queue_lag_seconds`). Served when the database is down too: "
+            "`stockflow_database_up` is 1 when those figures could be read within `DB_CONNECT_TIMEOUT`, "
+            "0 when not, and they are then left out."
         ),
     )
     def get(self):

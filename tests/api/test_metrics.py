@@ -1,7 +1,11 @@
-"""GET /metrics: Prometheus text with request, pool, stock movement and order metrics.
+"""GET /metrics: Prometheus text with request, pool, stock movement and order metrics, served
+whether or not the database answers.
 
 Counters live for the whole test process, so each test compares before and after.
 """
+
+import threading
+import time
 
 import pymysql
 import pytest
@@ -9,8 +13,16 @@ import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
 
+from app import create_app
 from app.metrics import pool_state
+from app.webhooks import delivery
+from config import TestConfig
 from tests.factories import lines, make_product, make_warehouse
+from tests.smtp import free_port
+
+# Read from the database at each scrape: left out when it cannot be read.
+DATABASE_FIGURES = {"stockflow_webhook_deliveries", "stockflow_notification_emails",
+                    "stockflow_events_queue_lag_seconds"}
 
 
 def scrape(client) -> list:
@@ -55,7 +67,9 @@ def test_metrics_are_prometheus_text_served_without_a_token(client):
     assert {
         "stockflow_http_requests", "stockflow_http_request_duration_seconds", "stockflow_stock_movements",
         "stockflow_orders", "stockflow_db_pool_size", "stockflow_db_pool_checked_out", "stockflow_db_pool_overflow",
+        "stockflow_database_up", *DATABASE_FIGURES,
     } <= names
+    assert value(client, "stockflow_database_up") == 1
 
 
 def test_metrics_are_not_rate_limited(app, client):
@@ -212,3 +226,60 @@ def test_events_are_counted_by_type_once_committed(acme, shop):
     assert refused.status_code == 409
     assert acme.patch(f"/api/orders/{response.json['id']}/status", json={"status": "cancelled"}).status_code == 200
     assert {t: counted(t) for t in before} == {t: n + 1 for t, n in before.items()}
+
+
+# Not named after a backend: they need no MySQL server, so must not count as MySQL tests run.
+@pytest.fixture(params=["missing-sqlite-file", "closed-mysql-port"])
+def unreachable(request, tmp_path):
+    """A client of an app whose database cannot be reached: a file in a missing directory, or a
+    port nobody listens on."""
+    url = {
+        "missing-sqlite-file": f"sqlite:///{tmp_path / 'missing' / 'stockflow.db'}",
+        "closed-mysql-port": f"mysql+pymysql://root@127.0.0.1:{free_port()}/stockflow",
+    }[request.param]
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url).test_client()
+
+
+def test_without_the_database_metrics_are_served_and_say_it_is_down(unreachable):
+    assert unreachable.get("/health/ready").status_code == 503
+    labels = {"method": "GET", "endpoint": "/health/ready", "status": "503"}
+    families = {family.name: family for family in scrape(unreachable)}
+    assert value(unreachable, "stockflow_database_up") == 0
+    assert not DATABASE_FIGURES & set(families)  # left out, not zeros
+    assert {"stockflow_http_requests", "stockflow_http_request_duration_seconds", "stockflow_db_pool_size",
+            "stockflow_orders"} <= set(families)
+    assert value(unreachable, "stockflow_http_requests_total", **labels) >= 1
+
+
+def test_a_scrape_waits_for_the_database_at_most_the_connect_timeout_and_reads_it_once_at_a_time(
+        app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "DB_CONNECT_TIMEOUT", 0.2)
+    read, release, reads = delivery.backlog, threading.Event(), []
+
+    def stuck():
+        reads.append(1)
+        release.wait(10)
+        return read()
+
+    monkeypatch.setattr(delivery, "backlog", stuck)
+    try:
+        for _ in range(3):
+            started = time.monotonic()
+            assert value(client, "stockflow_database_up") == 0
+            assert time.monotonic() - started < 1
+    finally:
+        release.set()
+    assert len(reads) == 1  # the later scrapes waited for the read under way, not queued more
+    deadline = time.monotonic() + 5
+    while value(client, "stockflow_database_up") != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert value(client, "stockflow_database_up") == 1
+
+
+def test_a_database_error_that_is_not_an_outage_is_not_hidden(client, monkeypatch):
+    def broken():
+        raise sa.exc.ProgrammingError("SELECT", {}, Exception("no such column"))
+
+    monkeypatch.setattr(delivery, "backlog", broken)
+    response = client.get("/metrics")
+    assert (response.status_code, response.json["error"]) == (500, "internal_error")

@@ -1,4 +1,5 @@
 """When MySQL goes away the API says 503 quickly, and when it comes back the same server recovers.
+Metrics go on being served all along, saying whether the database could be read.
 
 gunicorn (two workers) reaches a scratch MySQL database through a TCP relay the test controls:
 the relay can refuse (listener closed, established connections reset), black-hole (accept, never
@@ -16,8 +17,10 @@ import uuid
 import pymysql
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
+from tests.api.test_metrics import DATABASE_FIGURES
 from tests.conftest import PASSWORD
 from tests.databases import MYSQL_URL, REQUIRE_MYSQL
 
@@ -314,3 +317,53 @@ def test_a_write_caught_mid_transaction_by_the_outage_is_answered_503_and_applie
     assert response.json()["total_on_hand"] == 10
     response, _ = stack.call("GET", f"/api/inventory/movements?product_id={product}")
     assert [row["type"] for row in response.json()["items"]] == ["receive"]
+
+
+def scrape(stack: Stack) -> tuple[dict[tuple, float], float]:
+    """GET /metrics as {(sample name, *sorted label pairs): value}, and how long it took."""
+    response, took = stack.call("GET", "/metrics")
+    assert response.status_code == 200, response.text[:2000]
+    assert response.headers["Content-Type"].startswith("text/plain")
+    samples = {(sample.name, *sorted(sample.labels.items())): sample.value
+               for family in text_string_to_metric_families(response.text) for sample in family.samples}
+    return samples, took
+
+
+def me(name: str, status: str) -> tuple:
+    """The key of a request metric's sample for GET /api/auth/me answered `status`."""
+    return name, ("endpoint", "/api/auth/me"), ("method", "GET"), ("status", status)
+
+
+@pytest.mark.parametrize("cut", ["refuse", "black_hole"])
+def test_metrics_are_served_through_an_outage_and_say_whether_the_database_is_up(stack, cut):
+    served(stack)
+    before, _ = scrape(stack)
+    answered = before[me("stockflow_http_requests_total", "200")]
+    assert before[("stockflow_database_up",)] == 1
+    assert ("stockflow_webhook_deliveries", ("status", "pending")) in before
+    getattr(stack.relay, cut)()
+    try:
+        assert_unavailable(stack.call("GET", "/api/auth/me")[0])
+        slowest = 0.0
+        for _ in range(4):  # more scrapes than workers
+            during, took = scrape(stack)
+            slowest = max(slowest, took)
+            assert during[("stockflow_database_up",)] == 0
+            # Every process metric is there, the outage's 503 counted; the database's figures are left out.
+            assert during[me("stockflow_http_requests_total", "200")] >= answered
+            assert during[me("stockflow_http_requests_total", "503")] >= 1
+            assert during[me("stockflow_http_request_duration_seconds_count", "503")] >= 1
+            assert ("stockflow_db_pool_size",) in during
+            assert not {key for key in during if key[0] in DATABASE_FIGURES}
+    finally:
+        stack.relay.restore()
+    print(f"\n{cut}: slowest scrape during the outage {slowest:.2f} s")
+    # The connect timeout once, not twice as for an API call (pre-ping, then a new connection).
+    assert slowest < CONNECT_TIMEOUT + MARGIN / 2, stack.server_log()
+    recovery_time(stack)
+    deadline = time.monotonic() + RECOVERY_SECONDS
+    while scrape(stack)[0][("stockflow_database_up",)] != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    after = [scrape(stack)[0] for _ in range(4)]
+    assert [samples[("stockflow_database_up",)] for samples in after] == [1] * 4
+    assert all(("stockflow_webhook_deliveries", ("status", "pending")) in samples for samples in after)
