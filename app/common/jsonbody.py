@@ -7,6 +7,9 @@ Idempotency-Key fingerprint alike. What it refuses, it refuses before any use ca
 - a string (or key) holding a lone UTF-16 surrogate (`"\\ud800"`), which no database column or
   password hash can encode → 422 naming the field.
 
+A number with a fraction or an exponent is read as a Decimal, never a float: `19.999999999999999999`
+stays what it says (and is refused for its places) rather than becoming the float 20.0.
+
 An integer literal longer than MAX_INT_DIGITS is outside the range of every numeric field, so it is
 not converted (Python refuses past 4,300 digits, and takes quadratic time below that): it becomes a
 `HugeInteger`, which the fields refuse with a 422 naming themselves.
@@ -40,7 +43,7 @@ def parse_json(raw: bytes):
     if not raw:
         return core.missing
     try:
-        document = json.loads(raw.decode("utf-8"), parse_int=_integer)
+        document = json.loads(raw.decode("utf-8"), parse_int=_integer, parse_float=Decimal)
     except UnicodeDecodeError:
         raise MalformedJson(errors={"body": ["Not UTF-8."]}) from None
     except RecursionError:

@@ -156,6 +156,21 @@ def test_an_invalid_price_is_refused(app, acme, price):
     assert rows(app, Product) == 0
 
 
+@pytest.mark.parametrize("literal", ["19.999999999999999999999", "1.0000000000000001", "0.001e0", "1999e-3",
+                                     "19.990000000000000000001e0"])
+def test_a_json_number_with_more_than_two_places_is_refused_not_rounded_by_a_float(app, acme, literal):
+    raw = json.dumps({**CLOCK, "price": "PRICE"}).replace('"PRICE"', literal)
+    assert_refused(acme.post("/api/products", data=raw, content_type="application/json"), 422, "validation_error", ["price"])
+    assert rows(app, Product) == 0
+
+
+@pytest.mark.parametrize("literal, answered", [("1999e-2", "19.99"), ("1.5E1", "15.00"), ("19.990", "19.99")])
+def test_a_json_number_in_exponent_form_is_read_exactly(acme, literal, answered):
+    raw = json.dumps({**CLOCK, "price": "PRICE"}).replace('"PRICE"', literal)
+    response = acme.post("/api/products", data=raw, content_type="application/json")
+    assert (response.status_code, response.json["price"]) == (201, answered)
+
+
 @pytest.mark.parametrize("sku, stored", [("  RETRO-CLOCK  ", "RETRO-CLOCK"), ("r", "r"), ("a.b_c-9", "a.b_c-9"), ("X" * 64, "X" * 64)])
 def test_a_valid_sku_is_stored_trimmed(acme, sku, stored):
     assert create_clock(acme, sku=sku)["sku"] == stored
