@@ -59,7 +59,8 @@ class LevelItem(MethodView):
         """Set or clear (null) this warehouse's low-stock threshold override and its order-up-to level
 
         `reorder_up_to` replaces the computed order-up-to level of the replenishment rule for this
-        level; it must be above the effective threshold (else 422).
+        level; it must stay above the effective threshold: a change of either that breaks this is
+        422 naming the field given (`low_stock_threshold` when only the threshold changes).
         """
         return service.update_level(current_company_id(), level_id, data)
 

@@ -92,18 +92,24 @@ def get_level(company_id: int, level_id: int) -> InventoryLevel:
 def update_level(company_id: int, level_id: int, changes: dict) -> InventoryLevel:
     """Set or clear the level's threshold override and its order-up-to level.
 
-    An order-up-to level given here must be above the threshold that applies after the change
-    (a later threshold change is not refused: the reorder rule then orders up to at least T + 1).
+    The level's order-up-to level must stay above the threshold that applies after the change,
+    whichever of the two the change sets; the field given names the refusal. (A threshold change of
+    the product, its type or the company is not refused: the reorder rule then orders up to at
+    least T + 1.)
     """
     with use_case(), read_model.level_override_changed(company_id, level_id, when="low_stock_threshold" in changes):
         level = get_owned(InventoryLevel, company_id, level_id)
         for field, value in changes.items():
             setattr(level, field, value)
         db.session.flush()
-        if changes.get("reorder_up_to") is not None:
+        if level.reorder_up_to is not None:
             threshold = get_level(company_id, level_id).threshold
-            if level.reorder_up_to <= threshold:
-                raise ValidationFailed(errors={"reorder_up_to": [f"must be above the threshold, {threshold}"]})
+            if threshold is not None and level.reorder_up_to <= threshold:
+                if "reorder_up_to" in changes:
+                    raise ValidationFailed(errors={"reorder_up_to": [f"must be above the threshold, {threshold}"]})
+                raise ValidationFailed(errors={"low_stock_threshold": [
+                    f"makes the threshold {threshold}, not below the level's reorder_up_to, {level.reorder_up_to}: "
+                    "change or clear reorder_up_to in the same request"]})
     return get_level(company_id, level_id)
 
 

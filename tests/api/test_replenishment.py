@@ -94,6 +94,28 @@ def test_an_order_up_to_level_at_or_below_the_threshold_or_not_a_count_is_refuse
     assert database_state(app) == before
 
 
+@pytest.mark.parametrize("threshold", [15, 30])
+def test_a_level_threshold_reaching_its_order_up_to_level_is_refused(app, acme, example, threshold):
+    """The level orders up to 15 (the product's threshold is 10): its own threshold may not reach that."""
+    [level] = acme.get("/api/inventory", query_string={"product_id": example["clock"]}).json["items"]
+    path = f"/api/inventory/{level['id']}"
+    assert acme.patch(path, json={"reorder_up_to": 15}).status_code == 200
+    before = database_state(app)
+    response = acme.patch(path, json={"low_stock_threshold": threshold})
+    assert (response.status_code, list(response.json["errors"])) == (422, ["low_stock_threshold"])
+    assert database_state(app) == before
+    response = acme.patch(path, json={"low_stock_threshold": threshold, "reorder_up_to": 40})
+    assert (response.status_code, response.json["threshold"], response.json["reorder_up_to"]) == (200, threshold, 40)
+
+
+def test_clearing_a_level_threshold_under_its_order_up_to_level_is_accepted(acme, example):
+    [level] = acme.get("/api/inventory", query_string={"product_id": example["clock"]}).json["items"]
+    path = f"/api/inventory/{level['id']}"
+    assert acme.patch(path, json={"low_stock_threshold": 12, "reorder_up_to": 15}).status_code == 200
+    response = acme.patch(path, json={"low_stock_threshold": None})
+    assert (response.status_code, response.json["threshold"], response.json["reorder_up_to"]) == (200, 10, 15)
+
+
 def test_levels_due_are_listed_whether_they_sold_recently_or_not(acme, main, backroom):
     quiet = make_product(acme, "QUIET-LAMP", {main: 3, backroom: 30})
     # No sales: d = 0, so up to T + 1 = 11.
