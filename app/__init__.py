@@ -12,8 +12,17 @@ from app.requestlog import configure_logging, register_request_logging
 from config import Config
 
 
+class StockFlow(Flask):
+    def make_default_options_response(self):
+        """OPTIONS on a path: the methods it takes, in the Allow header and as JSON, like every answer."""
+        allowed = sorted(super().make_default_options_response().allow)
+        response = self.json.response({"allow": allowed})
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = StockFlow(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config or Config)
     app.config.update(overrides)

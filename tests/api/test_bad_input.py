@@ -395,6 +395,19 @@ def test_a_method_the_path_does_not_take_is_a_json_405_with_allow(send, snapshot
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("path, allowed", [
+    ("/api/warehouses", ["GET", "HEAD", "OPTIONS", "POST"]),
+    ("/api/warehouses/{warehouse}", ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH"]),
+    ("/api/auth/token", ["DELETE", "OPTIONS", "POST"]),
+])
+def test_options_answers_the_allowed_methods_in_json(send, snapshot, path, allowed):
+    before = snapshot()
+    response = send("OPTIONS", path)
+    assert (response.status_code, response.is_json, response.json) == (200, True, {"allow": allowed})
+    assert response.headers["Allow"] == ", ".join(allowed)
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
 @pytest.mark.parametrize("method, path", endpoints(*WRITES))
 def test_a_body_over_one_mib_is_413(send, snapshot, method, path, content_type):
