@@ -208,6 +208,12 @@ class ExportArgs(Schema):
         "a spreadsheet shows them as text; numbers stay numbers.")})
 
 
+class ImportArgs(Schema):
+    """The query argument of a CSV import."""
+
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "true: check the file and answer what it would do, writing nothing"})
+
+
 def cell(value) -> str | int | float | Decimal:
     """A value as a CSV cell: numbers as they are, times in ISO 8601 UTC, booleans as true/false,
     None empty, and text that a spreadsheet would run as a formula behind a `'`. (Called for every

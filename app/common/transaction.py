@@ -90,12 +90,15 @@ def _discard_rolled_back(_session) -> None:
 
 
 @contextlib.contextmanager
-def use_case() -> Iterator[UnitOfWork]:
+def use_case(*, rehearsal: bool = False) -> Iterator[UnitOfWork]:
     """Run the block as one use case: commit once when it ends, roll back if it raises.
 
     A use case started inside another joins it, and the outermost commits. That is how a keyed
     write stays atomic: the idempotency layer opens the unit of work, the service's own joins it,
     and the stored answer is written in the same transaction as the effects. Helpers only flush.
+
+    A rehearsal (a dry run) does everything, then rolls it all back, hooks included: the objects it
+    loaded are detached first, so they keep the state the use case left them in for the answer.
     """
     outer = _current.get()
     if outer is not None:
@@ -107,6 +110,11 @@ def use_case() -> Iterator[UnitOfWork]:
     token = _current.set(unit)
     try:
         yield unit
+        if rehearsal:
+            db.session.flush()
+            db.session.expunge_all()
+            db.session.rollback()
+            return
         for hook in _BEFORE_COMMIT:
             hook(unit)
         db.session.commit()

@@ -92,12 +92,13 @@ _COUNT_CELL = {"product_id": "sku", "warehouse_id": "warehouse", "quantity": "co
                "expected_on_hand": "expected"}
 
 
-def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, dict]], errors: dict):
+def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, dict]], errors: dict, *, dry_run: bool = False):
     """A stock-take sheet's checked rows (line, {sku, warehouse, counted, expected?}) as `count`
     movements in one transaction, by record_movements: its ledger rows and levels. The warehouse is
     named by id or by name; a problem (an unknown SKU or warehouse, a level counted twice, and what
-    one count movement would refuse) is keyed `"<line>.<column>"` after the sheet's own `errors`."""
-    with use_case():
+    one count movement would refuse) is keyed `"<line>.<column>"` after the sheet's own `errors`.
+    A dry run checks and counts all the same, then writes nothing: its rows have no id."""
+    with use_case(rehearsal=dry_run):
         products = _products_by_sku(company_id, [row["sku"] for _, row in rows])
         by_id, by_name = warehouse_service.references(company_id)
         items, lines, counted_on = [], [], {}
@@ -119,9 +120,13 @@ def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, di
         if errors:
             raise ValidationFailed("The sheet has problems: see errors, keyed by line and column; nothing was counted", errors)
         try:
-            return record_movements(company_id, user_id, items)
+            recorded, levels = record_movements(company_id, user_id, items)
         except DomainError as error:
             raise _by_line(error, lines) from None
+    if dry_run:
+        for row in recorded:
+            row.id = None
+    return recorded, levels
 
 
 def _products_by_sku(company_id: int, skus: list[str]) -> dict[str, int]:

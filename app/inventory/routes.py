@@ -151,12 +151,14 @@ class MovementBatch(MethodView):
 class CountImport(MethodView):
     @blp.auth_required(Role.staff)
     @retry_on_deadlock
+    @blp.arguments(csvio.ImportArgs, location="query")
     @blp.response(201, MovementResultSchema)
+    @blp.alt_response(200, schema=MovementResultSchema, description="`dry_run=true`: what the sheet would record, written nowhere (rows without `id`)")
     @blp.alt_response(409, schema=ErrorSchema, description="stale_quantity: a row's `expected` is not the level's on_hand, keyed `\"<line>.expected\"`")
     @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")
     @blp.alt_response(422, schema=ErrorSchema, description="validation_error: `errors` keyed `\"<line>.<column>\"`")
     @blp.doc(requestBody=csvio.IMPORT_BODY)
-    def post(self):
+    def post(self, args):
         """Record a stock-take sheet as count movements, all or nothing
 
         Columns `sku,warehouse,counted[,expected]`: each row sets the level's on_hand to `counted`
@@ -166,19 +168,22 @@ class CountImport(MethodView):
         as `expected_on_hand` does. Any other problem — an unknown, archived or bundle SKU, an unknown
         warehouse, a level counted twice, a bad cell, a missing or unknown column — is a 422 keyed
         `"<line>.<column>"` (the header is line 1), and nothing is counted. Answers the ledger rows, in the sheet's order, and
-        each level after the count.
+        each level after the count. `dry_run=true` checks the sheet as strictly and answers 200 with
+        the rows it would record (each line's difference in `quantity_change`, no `id`) and the
+        levels as they would be, writing nothing.
         """
         sheet = csvio.read_sheet(movements.COUNT_COLUMNS, movements.COUNT_OPTIONAL)
         rows, errors = csvio.checked_rows(sheet, CountImportRowSchema())
-        return _result(*movements.import_counts(current_company_id(), current_user_id(), rows, errors))
+        recorded = movements.import_counts(current_company_id(), current_user_id(), rows, errors, dry_run=args["dry_run"])
+        return _result(*recorded, status=200 if args["dry_run"] else 201)
 
 
 _MOVEMENTS, _LEVELS = MovementSchema(), LevelStockSchema()
 
 
-def _result(rows, levels) -> Response:
-    """201 {movements, levels} as MovementResultSchema writes it, for thousands of rows: dumped
+def _result(rows, levels, status: int = 201) -> Response:
+    """{movements, levels} as MovementResultSchema writes it, for thousands of rows: dumped
     field by field without marshmallow's per-value work (the schema still documents it)."""
     response = jsonify({"movements": dump_flat(_MOVEMENTS, rows), "levels": dump_flat(_LEVELS, levels)})
-    response.status_code = 201
+    response.status_code = status
     return response

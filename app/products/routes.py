@@ -12,7 +12,6 @@ from app.common.transaction import retry_on_deadlock
 from app.products import importing, service
 from app.products.schemas import (
     ImportResultSchema,
-    ProductImportArgs,
     ProductImportRowSchema,
     ProductCreatedSchema,
     ProductCreateSchema,
@@ -113,7 +112,7 @@ class Products(MethodView):
 class ProductImport(MethodView):
     @blp.auth_required(Role.manager)
     @retry_on_deadlock
-    @blp.arguments(ProductImportArgs, location="query")
+    @blp.arguments(csvio.ImportArgs, location="query")
     @blp.response(200, ImportResultSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="sku_taken: a SKU of the file was created by another request meanwhile; send the file again")
     @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")

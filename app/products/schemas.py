@@ -143,10 +143,6 @@ class ProductListArgs(PageArgs, ExportArgs):
     is_active = fields.Boolean(load_default=True, metadata={"description": "Archived products with false"})
 
 
-class ProductImportArgs(Schema):
-    dry_run = fields.Boolean(load_default=False, metadata={"description": "true: check the file and count what it would do, writing nothing"})
-
-
 class ProductImportRowSchema(Schema):
     """One line of a products sheet; every cell is text, and an empty one is left out (it keeps the
     product's current value)."""

@@ -91,3 +91,33 @@ def test_a_sheet_of_a_header_alone_counts_nothing(app, acme, main):
     response = send(acme, "sku,warehouse,counted\n")
     assert response.status_code == 201 and response.json == {"movements": [], "levels": []}
     assert database_state(app) == before
+
+
+def test_a_dry_run_answers_what_the_sheet_would_record_and_writes_nothing(app, acme, main, backroom):
+    clock = make_product(acme, "CLOCK-1", {main: 10})
+    lamp = make_product(acme, "LAMP-1", {main: 4})
+    sheet = f"sku,warehouse,counted,expected\nclock-1,main,8,10\nLAMP-1,{main},4,\nLAMP-1,BACKROOM,3,\n"
+    before = database_state(app)
+    response = acme.post(IMPORT, data=sheet.encode(), content_type="text/csv", query_string={"dry_run": "true"})
+    assert response.status_code == 200, response.json
+    assert [(row["id"], row["product_id"], row["warehouse_id"], row["quantity_change"], row["on_hand_after"])
+            for row in response.json["movements"]] == [(None, clock, main, -2, 8), (None, lamp, main, 0, 4), (None, lamp, backroom, 3, 3)]
+    assert sorted((level["product_id"], level["warehouse_id"], level["on_hand"]) for level in response.json["levels"]) == sorted(
+        [(clock, main, 8), (lamp, main, 4), (lamp, backroom, 3)])
+    assert database_state(app) == before
+    assert acme.get("/api/events").json["items"] == []
+    applied = send(acme, sheet)
+    assert applied.status_code == 201
+    assert [row["quantity_change"] for row in applied.json["movements"]] == [-2, 0, 3]
+
+
+@pytest.mark.parametrize("sheet, status, key", [
+    ("sku,warehouse,counted,expected\nCLOCK-1,Main,5,9\n", 409, "2.expected"),
+    ("sku,warehouse,counted\nCLOCK-1,Main,5\nNOPE-1,Main,5\n", 422, "3.sku"),
+])
+def test_a_dry_run_refuses_what_the_import_would(app, acme, main, sheet, status, key):
+    make_product(acme, "CLOCK-1", {main: 10})
+    before = database_state(app)
+    response = acme.post(IMPORT, data=sheet.encode(), content_type="text/csv", query_string={"dry_run": "true"})
+    assert (response.status_code, list(response.json["errors"])) == (status, [key])
+    assert database_state(app) == before
