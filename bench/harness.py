@@ -82,14 +82,57 @@ def _wait_until_ready(base: str, server: subprocess.Popen) -> None:
 
 def worker_rss_mb(server: subprocess.Popen) -> float:
     """The largest resident memory among the server's worker processes."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
     largest = 0.0
-    for pid in children.read_text().split() if children.exists() else []:
+    for pid in worker_pids(server):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     largest = max(largest, int(line.split()[1]) / 1024)
     return largest
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def database_pids() -> list[int]:
+    """The local MySQL/MariaDB server's processes, if it runs on this machine."""
+    found = subprocess.run(["pidof", "mariadbd", "mysqld"], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
+class CpuMeter:
+    """CPU seconds spent, between start() and stop(), by the server's workers, by the database
+    server, and by everything else on the machine (clients, kernel, other processes): where the
+    time of a run goes when clients, server and database share the cores."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, workers: list[int], database: list[int]):
+        self.groups = {"workers": workers, "database": database}
+
+    def _read(self) -> dict[str, float]:
+        spent = {name: sum(self._process(pid) for pid in pids) for name, pids in self.groups.items()}
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        spent["machine"] = (sum(fields) - fields[3] - fields[4]) / self.TICK  # all but idle and iowait
+        return spent
+
+    def _process(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.TICK  # utime + stime
+
+    def start(self) -> None:
+        self.started = self._read()
+
+    def stop(self) -> dict[str, float]:
+        ended = self._read()
+        spent = {name: ended[name] - self.started[name] for name in ended}
+        spent["rest"] = spent.pop("machine") - spent["workers"] - spent["database"]
+        return spent
 
 
 def percentile(values: list[float], fraction: float) -> float:

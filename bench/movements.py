@@ -1,6 +1,6 @@
 """Stock movements over HTTP (gunicorn on MySQL) against the raw-database ceiling, in one run.
 
-    .venv/bin/python -m bench.movements [--seconds 10] [--clients 1,4,16] [--workers 4] [--batch 100]
+    .venv/bin/python -m bench.movements [--seconds 10] [--clients 1,4,16] [--workers 4] [--batch 100] [--cpu]
                                         [--mysql mysql+pymysql://root@127.0.0.1:3306/]
 
 For each client count and each target set — one hot level, or 10,000 levels picked at random —
@@ -8,9 +8,12 @@ client processes post alternating `sale` and `receive` movements of 1 unit for a
 through a real gunicorn server; then the same number of processes run the same conditional
 UPDATE + ledger INSERT + COMMIT straight through PyMySQL (the ceiling). It prints movements/s,
 p50/p95 latency, the API/raw ratio and the largest worker RSS, then checks that every level's
-on_hand equals the sum of its ledger rows (lost updates must be 0). With --batch N, each row is
-followed by the same clients posting batches of N movements (POST /api/inventory/movements/batch),
-in movements/s and latency per batch, with their ratio to the same raw ceiling.
+on_hand equals the sum of its ledger rows (lost updates must be 0). With --cpu, each row is
+followed by the CPU milliseconds each movement cost the gunicorn workers, the local database server
+and everything else (the clients, the kernel), in the API run and in the raw one. With --batch N,
+each row is followed by the same clients posting batches of N movements
+(POST /api/inventory/movements/batch), in movements/s and latency per batch, with their ratio to
+the same raw ceiling.
 """
 
 import argparse
@@ -26,7 +29,8 @@ import pymysql
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench.harness import DEFAULT_SERVER, gunicorn, percentile, scratch_database, worker_rss_mb
+from bench.harness import (DEFAULT_SERVER, CpuMeter, database_pids, gunicorn, percentile, scratch_database, worker_pids,
+                           worker_rss_mb)
 
 PRODUCTS, WAREHOUSES = 2000, 5  # 10,000 levels
 START_ON_HAND = 1_000_000
@@ -129,18 +133,29 @@ def raw_client(job) -> tuple[list[float], int, int]:
     return latencies, failures, len(latencies) - failures
 
 
-def run(pool_size: int, function, jobs) -> dict:
+def run(pool_size: int, function, jobs, meter: CpuMeter | None = None) -> dict:
     with multiprocessing.get_context("fork").Pool(pool_size) as pool:
+        if meter:
+            meter.start()
         started = time.perf_counter()
         results = pool.map(function, jobs)
         elapsed = time.perf_counter() - started
+        spent = meter.stop() if meter else {}
     latencies = [value for latency, _, _ in results for value in latency]
+    moved = sum(moved for _, _, moved in results)
     return {
-        "rate": sum(moved for _, _, moved in results) / elapsed,  # movements applied per second
+        "rate": moved / elapsed,  # movements applied per second
         "p50": percentile(latencies, 0.50) * 1000,
         "p95": percentile(latencies, 0.95) * 1000,
         "failures": sum(failures for _, failures, _ in results),
+        # CPU milliseconds per movement applied, by whom (see CpuMeter)
+        "cpu": {name: seconds * 1000 / max(moved, 1) for name, seconds in spent.items()},
     }
+
+
+def cpu_line(label: str, cpu: dict) -> str:
+    parts = " · ".join(f"{name} {ms:.2f}" for name, ms in cpu.items() if name != "workers" or ms)
+    return f"{label} {parts} · total {sum(cpu.values()):.2f}"
 
 
 def lost_updates(database_url: str) -> tuple[int, int]:
@@ -162,6 +177,9 @@ def main() -> None:
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--mysql", default=DEFAULT_SERVER, help="server URL; a scratch database is created on it")
+    parser.add_argument("--cpu", action="store_true",
+                        help="also print the CPU time per movement of the gunicorn workers, the local database server "
+                             "and everything else (clients, kernel), for the API and the raw runs")
     parser.add_argument("--batch", type=int, default=0,
                         help="also post batches of this many movements (POST /api/inventory/movements/batch), in the same run")
     options = parser.parse_args()
@@ -175,14 +193,17 @@ def main() -> None:
         print("-" * len(header))
         peak_rss = 0.0
         with gunicorn(database_url, options.workers) as (base, server):
+            meter = CpuMeter(worker_pids(server), database_pids())
             for name, targets in (("1 hot level", [hot]), ("10,000 levels", levels)):
                 for clients in client_counts:
-                    api = run(clients, api_client, [(base, token, targets, options.seconds, i, 0) for i in range(clients)])
+                    api = run(clients, api_client, [(base, token, targets, options.seconds, i, 0) for i in range(clients)], meter)
                     peak_rss = max(peak_rss, worker_rss_mb(server))
-                    raw = run(clients, raw_client, [(database_url, targets, options.seconds, i) for i in range(clients)])
+                    raw = run(clients, raw_client, [(database_url, targets, options.seconds, i) for i in range(clients)], meter)
                     print(f"{name:<14}{clients:>8}{api['rate']:>11,.0f}{api['p50']:>9.1f}{api['p95']:>9.1f}"
                           f"{raw['rate']:>11,.0f}{raw['p50']:>9.1f}{raw['p95']:>9.1f}{api['rate'] / raw['rate']:>9.2f}"
                           + (f"   (API non-201: {api['failures']})" if api["failures"] else ""))
+                    if options.cpu:
+                        print(cpu_line("  CPU ms per movement, API:", api["cpu"]) + cpu_line(";  raw:", raw["cpu"]))
                     if options.batch:
                         batched = run(clients, api_client, [(base, token, targets, options.seconds, i, options.batch)
                                                             for i in range(clients)])
