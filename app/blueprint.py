@@ -60,16 +60,18 @@ class JsonBodyParser(FlaskParser):
         args = req.args
         if isinstance(schema, csvio.ExportArgs) and csvio.wants_csv(args.get("format")):
             args = MultiDict([(key, value) for key, value in args.items(multi=True) if key not in PAGING])
-        repeated = sorted(field.data_key or name for name, field in schema.fields.items()
-                          if not _takes_many(field) and len(args.getlist(field.data_key or name)) > 1)
+        keys = {field.data_key or name: field for name, field in schema.fields.items()}
+        repeated = sorted(key for key, field in keys.items() if not _takes_many(field) and len(args.getlist(key)) > 1)
         if repeated:
             raise ValidationFailed("A query argument is given more than once", {key: ["Give it once."] for key in repeated})
         return self._makeproxy(args, schema)
 
 
 def _takes_many(field) -> bool:
-    """Whether a query argument may be repeated (webargs' rule: a list, or a field saying so)."""
-    return getattr(field, "is_multiple", None) or isinstance(field, fields.List | fields.Tuple)
+    """Whether a query argument may be repeated, by webargs' rule: the field's own `is_multiple`,
+    else whether it is a list or a tuple."""
+    declared = getattr(field, "is_multiple", None)
+    return declared if declared is not None else isinstance(field, fields.List | fields.Tuple)
 
 
 class Blueprint(flask_smorest.Blueprint):

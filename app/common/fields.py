@@ -7,7 +7,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields, validate
 
-from app.common.jsonbody import HugeInteger
+from app.common.jsonbody import HugeNumber
 
 
 # The largest quantity one request may name (a movement, an order line, initial stock, a threshold).
@@ -23,7 +23,7 @@ class StrictInteger(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
     def _validated(self, value):
-        if isinstance(value, HugeInteger):
+        if isinstance(value, HugeNumber):
             raise self.make_error("too_large")
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
@@ -127,6 +127,8 @@ class Money(fields.Field):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, HugeNumber):
+            raise self.make_error("range")
         if isinstance(value, str):
             value = value.strip()
             if not self.PLAIN.match(value):

@@ -11,13 +11,14 @@ A number with a fraction or an exponent is read as a Decimal, never a float: `19
 stays what it says (and is refused for its places) rather than becoming the float 20.0.
 
 An integer literal longer than MAX_INT_DIGITS is outside the range of every numeric field, so it is
-not converted (Python refuses past 4,300 digits, and takes quadratic time below that): it becomes a
-`HugeInteger`, which the fields refuse with a 422 naming themselves.
+not converted (Python refuses past 4,300 digits, and takes quadratic time below that); nor is a
+number whose exponent no decimal can hold (`1e9999999999999999999`). Either becomes a `HugeNumber`,
+which the fields refuse as out of range with a 422 naming themselves.
 """
 
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask import request
 from webargs import core
@@ -30,12 +31,19 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 CACHE_KEY = "stockflow.json_body"
 
 
-class HugeInteger(Decimal):
-    """An integer literal too long for any field; fields answer it as out of range."""
+class HugeNumber(Decimal):
+    """A number literal too large for any field; fields answer it as out of range."""
 
 
-def _integer(literal: str) -> int | HugeInteger:
-    return HugeInteger(literal) if len(literal) > MAX_INT_DIGITS else int(literal)
+def _integer(literal: str) -> int | HugeNumber:
+    return HugeNumber(literal) if len(literal) > MAX_INT_DIGITS else int(literal)
+
+
+def _fraction(literal: str) -> Decimal:
+    try:
+        return Decimal(literal)
+    except InvalidOperation:  # an exponent past what a decimal holds
+        return HugeNumber("Infinity")
 
 
 def parse_json(raw: bytes):
@@ -43,7 +51,7 @@ def parse_json(raw: bytes):
     if not raw:
         return core.missing
     try:
-        document = json.loads(raw.decode("utf-8"), parse_int=_integer, parse_float=Decimal)
+        document = json.loads(raw.decode("utf-8"), parse_int=_integer, parse_float=_fraction)
     except UnicodeDecodeError:
         raise MalformedJson(errors={"body": ["Not UTF-8."]}) from None
     except RecursionError:
@@ -101,5 +109,10 @@ def _field(path: tuple[str, ...]) -> str:
 
 
 def canonical(document) -> bytes:
-    """The document in one spelling (sorted keys, no spaces), whatever the client's formatting."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()
+    """The document in one spelling (sorted keys, no spaces, `1.50` as `1.5`), whatever the client's
+    formatting."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=_spelling).encode()
+
+
+def _spelling(number: Decimal) -> str:
+    return str(number.normalize() if number.is_finite() else number)

@@ -102,6 +102,8 @@ def use_case(*, rehearsal: bool = False) -> Iterator[UnitOfWork]:
     """
     outer = _current.get()
     if outer is not None:
+        if rehearsal:
+            raise RuntimeError("A rehearsal cannot join a use case: the outer one would commit what it does")
         yield outer
         # What the caller gets back is written (ids assigned), as if this use case had committed.
         db.session.flush()

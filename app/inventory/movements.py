@@ -97,8 +97,9 @@ def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, di
     movements in one transaction, by record_movements: its ledger rows and levels. The warehouse is
     named by id or by name; a problem (an unknown SKU or warehouse, a level counted twice, and what
     one count movement would refuse) is keyed `"<line>.<column>"` after the sheet's own `errors`.
-    A dry run checks and counts all the same, then writes nothing: its rows have no id."""
-    with use_case(rehearsal=dry_run):
+    A dry run checks and counts all the same (taking the same locks while it runs), then writes
+    nothing: its rows, and the levels it would create, have no id."""
+    with use_case(rehearsal=dry_run) as unit:
         products = _products_by_sku(company_id, [row["sku"] for _, row in rows])
         by_id, by_name = warehouse_service.references(company_id)
         items, lines, counted_on = [], [], {}
@@ -123,9 +124,10 @@ def import_counts(company_id: int, user_id: int | None, rows: list[tuple[int, di
             recorded, levels = record_movements(company_id, user_id, items)
         except DomainError as error:
             raise _by_line(error, lines) from None
+        created = [level for level in levels if unit.levels_before.get(level.id, ...) is None]
     if dry_run:
-        for row in recorded:
-            row.id = None
+        for thing in (*recorded, *created):
+            thing.id = None
     return recorded, levels
 
 

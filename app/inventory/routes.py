@@ -25,6 +25,7 @@ from app.inventory.schemas import (
     MovementPageSchema,
     MovementResultSchema,
     MovementSchema,
+    RehearsedResultSchema,
 )
 
 blp = Blueprint("inventory", __name__, url_prefix="/api/inventory", description="Stock levels and the stock ledger")
@@ -153,7 +154,7 @@ class CountImport(MethodView):
     @retry_on_deadlock
     @blp.arguments(csvio.ImportArgs, location="query")
     @blp.response(201, MovementResultSchema)
-    @blp.alt_response(200, schema=MovementResultSchema, description="`dry_run=true`: what the sheet would record, written nowhere (rows without `id`)")
+    @blp.alt_response(200, schema=RehearsedResultSchema, description="`dry_run=true`: what the sheet would record, written nowhere")
     @blp.alt_response(409, schema=ErrorSchema, description="stale_quantity: a row's `expected` is not the level's on_hand, keyed `\"<line>.expected\"`")
     @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")
     @blp.alt_response(422, schema=ErrorSchema, description="validation_error: `errors` keyed `\"<line>.<column>\"`")
@@ -169,8 +170,8 @@ class CountImport(MethodView):
         warehouse, a level counted twice, a bad cell, a missing or unknown column — is a 422 keyed
         `"<line>.<column>"` (the header is line 1), and nothing is counted. Answers the ledger rows, in the sheet's order, and
         each level after the count. `dry_run=true` checks the sheet as strictly and answers 200 with
-        the rows it would record (each line's difference in `quantity_change`, no `id`) and the
-        levels as they would be, writing nothing.
+        the rows it would record (each line's difference in `quantity_change`, `id` null) and the
+        levels as they would be (`id` null for one it would create), writing nothing.
         """
         sheet = csvio.read_sheet(movements.COUNT_COLUMNS, movements.COUNT_OPTIONAL)
         rows, errors = csvio.checked_rows(sheet, CountImportRowSchema())

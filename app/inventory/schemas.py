@@ -172,6 +172,19 @@ class MovementResultSchema(Schema):
     levels = fields.List(fields.Nested(LevelStockSchema), metadata={"description": "The levels after the movement"})
 
 
+class RehearsedMovementSchema(MovementSchema):
+    id = fields.Integer(allow_none=True, metadata={"description": "null: a dry run writes nothing"})
+
+
+class RehearsedLevelSchema(LevelStockSchema):
+    id = fields.Integer(allow_none=True, metadata={"description": "null for a level the sheet would create"})
+
+
+class RehearsedResultSchema(Schema):
+    movements = fields.List(fields.Nested(RehearsedMovementSchema), metadata={"description": "What would be recorded"})
+    levels = fields.List(fields.Nested(RehearsedLevelSchema), metadata={"description": "The levels as they would be"})
+
+
 class MovementListArgs(ExportArgs):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = Cursor("m", metadata={"type": "string", "description": "next_cursor of the previous page"})

@@ -84,12 +84,13 @@ def create_drafts(caller_company_id: int, company_id: int, user_id: int | None, 
     transaction; lines without a supplier or a unit cost, or with a quantity over what one line may
     hold, are skipped and listed."""
     with use_case():
-        plan = suggestions(caller_company_id, company_id, warehouse_id=warehouse_id, supplier_id=supplier_id)
+        get_company(caller_company_id, company_id)
         # Named in the body, not filters of a list: an unknown one is a mistake, not "nothing to order".
         if supplier_id is not None:
             supplier_for_body(company_id, supplier_id)
         if warehouse_id is not None and missing_warehouses(company_id, [warehouse_id]):
             raise ValidationFailed(errors={"warehouse_id": [f"warehouse {warehouse_id} does not exist"]})
+        plan = suggestions(caller_company_id, company_id, warehouse_id=warehouse_id, supplier_id=supplier_id)
         orders: dict[tuple[int, int], list[tuple[int, int, Decimal]]] = {}
         skipped = []
         for group in plan["suppliers"]:

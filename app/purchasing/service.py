@@ -142,6 +142,9 @@ def list_purchase_orders(company_id: int, page: int, per_page: int, status=None,
 # Shared with receiving and replenishment
 
 
+_NO_UNIT_COST = "no unit cost: give one, or set it on the product's link to this supplier"
+
+
 def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[tuple[int, int, object]]:
     """The lines of a body as (product id, quantity, unit cost), one per product in first-seen order.
 
@@ -169,6 +172,9 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
         cost = line.get("unit_cost")
         cost = link_costs.get(product_id) if cost is None else cost
         first = merged.setdefault(product_id, {"index": index, "quantity": 0, "unit_cost": cost})
+        if cost is None and first["unit_cost"] is not None:
+            errors[f"lines.{index}.unit_cost"] = [_NO_UNIT_COST]
+            continue
         if cost != first["unit_cost"]:
             errors[f"lines.{index}.unit_cost"] = [f"differs from line {first['index']}'s unit cost for the same product "
                                                   "(a line without one costs what the product's link says)"]
@@ -178,7 +184,7 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
         if line["quantity"] > MAX_QUANTITY:
             errors[f"lines.{line['index']}.quantity"] = [f"the lines of product {product_id} add up to more than {MAX_QUANTITY:,}"]
         if line["unit_cost"] is None:
-            errors[f"lines.{line['index']}.unit_cost"] = ["no unit cost: give one, or set it on the product's link to this supplier"]
+            errors[f"lines.{line['index']}.unit_cost"] = [_NO_UNIT_COST]
     if errors:
         raise ValidationFailed(errors=errors)
     for product_id, line in merged.items():

@@ -102,8 +102,9 @@ def test_a_dry_run_answers_what_the_sheet_would_record_and_writes_nothing(app, a
     assert response.status_code == 200, response.json
     assert [(row["id"], row["product_id"], row["warehouse_id"], row["quantity_change"], row["on_hand_after"])
             for row in response.json["movements"]] == [(None, clock, main, -2, 8), (None, lamp, main, 0, 4), (None, lamp, backroom, 3, 3)]
-    assert sorted((level["product_id"], level["warehouse_id"], level["on_hand"]) for level in response.json["levels"]) == sorted(
-        [(clock, main, 8), (lamp, main, 4), (lamp, backroom, 3)])
+    assert sorted((level["product_id"], level["warehouse_id"], level["on_hand"], level["id"] is None)
+                  for level in response.json["levels"]) == sorted(
+        [(clock, main, 8, False), (lamp, main, 4, False), (lamp, backroom, 3, True)])  # the lamp's level in Backroom is new
     assert database_state(app) == before
     assert acme.get("/api/events").json["items"] == []
     applied = send(acme, sheet)

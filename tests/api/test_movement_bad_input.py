@@ -1,6 +1,7 @@
 """Bad stock movements: each refused with the documented status, slug and field, and nothing changed."""
 
 import datetime as dt
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -157,6 +158,15 @@ def test_a_body_that_is_not_a_json_object_is_refused(app, acme, stock, raw, stat
     before = snapshot(app)
     response = acme.client.post(MOVEMENTS, data=raw, headers={**acme.headers, "Content-Type": "application/json"})
     assert (response.status_code, response.json["error"]) == (status, error)
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("literal", [b"1e9999999999999999999", b"-1e-9999999999999999999", b"1e309", b"5.0", b"5e0"])
+def test_a_quantity_written_as_a_fraction_or_exponent_is_refused(app, acme, stock, literal):
+    before = snapshot(app)
+    raw = json.dumps(body(stock, "receive", quantity="Q")).encode().replace(b'"Q"', literal)
+    response = acme.client.post(MOVEMENTS, data=raw, headers={**acme.headers, "Content-Type": "application/json"})
+    assert (response.status_code, list(response.json["errors"])) == (422, ["quantity"])
     assert snapshot(app) == before
 
 

@@ -157,7 +157,7 @@ def test_an_invalid_price_is_refused(app, acme, price):
 
 
 @pytest.mark.parametrize("literal", ["19.999999999999999999999", "1.0000000000000001", "0.001e0", "1999e-3",
-                                     "19.990000000000000000001e0"])
+                                     "19.990000000000000000001e0", "1e9999999999999999999", "-1e-9999999999999999999"])
 def test_a_json_number_with_more_than_two_places_is_refused_not_rounded_by_a_float(app, acme, literal):
     raw = json.dumps({**CLOCK, "price": "PRICE"}).replace('"PRICE"', literal)
     assert_refused(acme.post("/api/products", data=raw, content_type="application/json"), 422, "validation_error", ["price"])

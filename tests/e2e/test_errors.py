@@ -99,6 +99,17 @@ def test_a_chunked_csv_import_over_ten_mebibytes_is_a_413(retro):
     assert retro.get("/api/products").json()["total"] == 0
 
 
+def test_a_chunked_multipart_upload_over_ten_mebibytes_is_a_413(retro):
+    rows = b"".join(b"BIG-%07d,Big product %d,1.00,%s\r\n" % (n, n, b"d" * 240) for n in range(42_000))
+    boundary = b"stockflow-boundary"
+    upload = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+              b"Content-Type: text/csv\r\n\r\nsku,name,price,description\r\n" + rows + b"\r\n--" + boundary + b"--\r\n")
+    response = retro.post("/api/products/import", data=chunked(upload),
+                          headers={"Content-Type": "multipart/form-data; boundary=" + boundary.decode()})
+    assert_error(response, 413, "payload_too_large")
+    assert retro.get("/api/products").json()["total"] == 0
+
+
 def test_an_invalid_token_is_a_401_with_a_bearer_challenge(anonymous):
     response = anonymous.get("/api/products", headers={"Authorization": "Bearer not-a-real-token"})
     assert_error(response, 401, "unauthorized")

@@ -3,7 +3,7 @@
 import pytest
 from webargs import core
 
-from app.common.jsonbody import MAX_DEPTH, HugeInteger, canonical, parse_json
+from app.common.jsonbody import MAX_DEPTH, HugeNumber, canonical, parse_json
 from app.errors import MalformedJson, ValidationFailed
 
 
@@ -58,9 +58,20 @@ def test_integers_of_up_to_40_digits_stay_integers():
 @pytest.mark.parametrize("digits", [41, 4_301, 100_000])
 def test_longer_integers_are_kept_unconverted(digits):
     (value,) = parse_json(b"[-" + b"9" * digits + b"]")
-    assert isinstance(value, HugeInteger)
+    assert isinstance(value, HugeNumber)
     assert value < 0
 
 
 def test_the_canonical_form_ignores_formatting_and_key_order():
     assert canonical(parse_json(b'{ "b": 1,\n "a": [1, 2] }')) == canonical(parse_json(b'{"a":[1,2],"b":1}'))
+
+
+def test_the_canonical_form_spells_a_decimal_one_way():
+    assert canonical(parse_json(b'{"p": 1.50}')) == canonical(parse_json(b'{"p": 15e-1}')) == canonical(parse_json(b'{"p": 1.5}'))
+    assert canonical(parse_json(b'{"p": 1.5}')) != canonical(parse_json(b'{"p": 1.51}'))
+
+
+@pytest.mark.parametrize("literal", [b"1e9999999999999999999", b"-1e-9999999999999999999", b"1.5e99999999999999999999999"])
+def test_a_number_whose_exponent_no_decimal_holds_is_kept_unconverted(literal):
+    (value,) = parse_json(b"[" + literal + b"]")
+    assert isinstance(value, HugeNumber)
