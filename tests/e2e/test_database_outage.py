@@ -358,8 +358,9 @@ def test_metrics_are_served_through_an_outage_and_say_whether_the_database_is_up
     finally:
         stack.relay.restore()
     print(f"\n{cut}: slowest scrape during the outage {slowest:.2f} s")
-    # The connect timeout once, not twice as for an API call (pre-ping, then a new connection).
-    assert slowest < CONNECT_TIMEOUT + MARGIN / 2, stack.server_log()
+    # A scrape waits for the database at most the connect timeout (tests/api/test_metrics.py
+    # proves the bound itself; here, with this module's margin for a loaded machine).
+    assert slowest < CONNECT_TIMEOUT + MARGIN, stack.server_log()
     recovery_time(stack)
     deadline = time.monotonic() + RECOVERY_SECONDS
     while scrape(stack)[0][("stockflow_database_up",)] != 1 and time.monotonic() < deadline:
