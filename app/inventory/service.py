@@ -104,7 +104,7 @@ def update_level(company_id: int, level_id: int, changes: dict) -> InventoryLeve
         db.session.flush()
         if level.reorder_up_to is not None:
             threshold = get_level(company_id, level_id).threshold
-            if threshold is not None and level.reorder_up_to <= threshold:
+            if level.reorder_up_to <= threshold:
                 if "reorder_up_to" in changes:
                     raise ValidationFailed(errors={"reorder_up_to": [f"must be above the threshold, {threshold}"]})
                 raise ValidationFailed(errors={"low_stock_threshold": [
