@@ -44,15 +44,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, workers: int, **env):
-    """Serve wsgi:app with gunicorn.conf.py, as `make run` and the Docker image do."""
+def gunicorn(database_url: str, workers: int, app: str = "wsgi:app", **env):
+    """Serve `app` (the API unless told) with gunicorn.conf.py, as `make run` and the Docker image do."""
     port = free_port()
     environment = {
         **os.environ, "DATABASE_URL": database_url, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
         "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": "false", **env,
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=ROOT, env=environment,
+        [sys.executable, "-m", "gunicorn", app], cwd=ROOT, env=environment,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"

@@ -1,6 +1,6 @@
 """Stock movements over HTTP (gunicorn on MySQL) against the raw-database ceiling, in one run.
 
-    .venv/bin/python -m bench.movements [--seconds 10] [--clients 1,4,16] [--workers 4] [--batch 100] [--cpu]
+    .venv/bin/python -m bench.movements [--seconds 10] [--clients 1,4,16] [--workers 4] [--batch 100] [--cpu] [--floor]
                                         [--mysql mysql+pymysql://root@127.0.0.1:3306/]
 
 For each client count and each target set — one hot level, or 10,000 levels picked at random —
@@ -13,10 +13,13 @@ followed by the CPU milliseconds each movement cost the gunicorn workers, the lo
 and everything else (the clients, the kernel), in the API run and in the raw one. With --batch N,
 each row is followed by the same clients posting batches of N movements
 (POST /api/inventory/movements/batch), in movements/s and latency per batch, with their ratio to
-the same raw ceiling.
+the same raw ceiling. With --floor, each row is followed by the same clients posting the same
+movements to bench/floor_app.py — a bare Flask app on the same gunicorn sending the API's
+statements straight through PyMySQL, with none of its checks — and the API's ratio to that floor.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing
@@ -182,6 +185,8 @@ def main() -> None:
                              "and everything else (clients, kernel), for the API and the raw runs")
     parser.add_argument("--batch", type=int, default=0,
                         help="also post batches of this many movements (POST /api/inventory/movements/batch), in the same run")
+    parser.add_argument("--floor", action="store_true",
+                        help="also post the same movements to bench/floor_app.py (bare Flask + PyMySQL), in the same run")
     options = parser.parse_args()
     client_counts = [int(n) for n in options.clients.split(",")]
 
@@ -192,7 +197,8 @@ def main() -> None:
         print(header)
         print("-" * len(header))
         peak_rss = 0.0
-        with gunicorn(database_url, options.workers) as (base, server):
+        floor = gunicorn(database_url, options.workers, app="bench.floor_app:app") if options.floor else contextlib.nullcontext([None])
+        with gunicorn(database_url, options.workers) as (base, server), floor as (floor_base, *_):
             meter = CpuMeter(worker_pids(server), database_pids())
             for name, targets in (("1 hot level", [hot]), ("10,000 levels", levels)):
                 for clients in client_counts:
@@ -204,6 +210,12 @@ def main() -> None:
                           + (f"   (API non-201: {api['failures']})" if api["failures"] else ""))
                     if options.cpu:
                         print(cpu_line("  CPU ms per movement, API:", api["cpu"]) + cpu_line(";  raw:", raw["cpu"]))
+                    if options.floor:
+                        bare = run(clients, api_client, [(floor_base, token, targets, options.seconds, i, 0) for i in range(clients)])
+                        label = "  floor (bare Flask)"
+                        print(f"{label:<22}{bare['rate']:>11,.0f}{bare['p50']:>9.1f}{bare['p95']:>9.1f}"
+                              f"{'':>29}{bare['rate'] / raw['rate']:>9.2f}   API/floor {api['rate'] / bare['rate']:.2f}"
+                              + (f"   (non-201: {bare['failures']})" if bare["failures"] else ""))
                     if options.batch:
                         batched = run(clients, api_client, [(base, token, targets, options.seconds, i, options.batch)
                                                             for i in range(clients)])
