@@ -145,11 +145,14 @@ def error_response(status: int, slug: str, message: str, errors: dict | None = N
 
 
 def _flatten_webargs_messages(messages: dict) -> dict:
-    """webargs nests errors by location ({"json": {...}, "query": {...}}); clients want fields."""
+    """webargs nests errors by location ({"json": {...}, "query": {...}}); clients want field → list of
+    messages. A nested field's messages are listed under its top-level field, each after its path
+    within it ({"items": ["0.quantity: Must be …"]}); a schema that names nested fields by their
+    full path (PathNamedErrors: batches, purchase orders) has none left to nest."""
     flat: dict = {}
     for location, errors in messages.items():
         if isinstance(errors, dict):
-            flat.update(errors)
+            flat.update((field, _listed(value)) for field, value in errors.items())
         else:
             flat[location] = errors
     # marshmallow reports a body of the wrong type (an array, a string) under "_schema".
@@ -157,6 +160,13 @@ def _flatten_webargs_messages(messages: dict) -> dict:
         flat["body"] = ["Expected a JSON object."]
         del flat["_schema"]
     return flat
+
+
+def _listed(messages, path: str = "") -> list[str]:
+    if not isinstance(messages, dict):
+        return [f"{path}: {message}" if path else message for message in messages]
+    return [line for key, value in messages.items()
+            for line in _listed(value, path if key == "_schema" else f"{path}.{key}".lstrip("."))]
 
 
 # Every 503 tells the client when to try again.

@@ -58,7 +58,10 @@ class ErrorSchema(Schema):
     message = fields.String(metadata={"description": "One human-readable sentence"})
     errors = fields.Dict(
         keys=fields.String(),
-        metadata={"description": "Field name → list of messages (validation failures)"},
+        metadata={"description": "Field name → list of messages (validation failures). A nested field's messages "
+                                 "are listed under its top-level field, each after its path within it "
+                                 "(`{\"items\": [\"0.quantity: Must be …\"]}`); batches, purchase-order lines and "
+                                 "CSV imports name the full path instead (`movements.3.quantity`, `lines.0.quantity`, `<line>.<column>`)"},
     )
     short = fields.List(
         fields.Nested(ShortageSchema),

@@ -11,6 +11,8 @@ from app.companies.models import Company
 from app.extensions import db
 from app.warehouses.models import Warehouse
 from tests.conftest import PASSWORD
+from tests.dbstate import database_state
+from tests.factories import make_product
 
 MIB = 1024 * 1024
 LONG = "x" * 10_000
@@ -78,11 +80,13 @@ def assert_error(response, status, slug):
 
 def assert_invalid(response, *fields):
     assert_error(response, 422, "validation_error")
+    errors = response.json["errors"]
+    # field → list of messages; a nested field's are listed under its top-level field, each after its
+    # path within it: `settings.recent_sales_days` is {"settings": ["recent_sales_days: …"]}
+    assert all(isinstance(messages, list) and all(isinstance(m, str) for m in messages) for messages in errors.values()), errors
     for field in fields:
-        errors = response.json["errors"]
-        for part in field.split("."):
-            assert isinstance(errors, dict) and part in errors, f"{field!r} not named in {response.json['errors']}"
-            errors = errors[part]
+        top, _, rest = field.partition(".")
+        assert top in errors and (not rest or any(m.startswith(f"{rest}: ") for m in errors[top])), f"{field!r} not named in {errors}"
 
 
 @pytest.fixture
@@ -524,3 +528,27 @@ def test_a_query_argument_given_twice_is_refused_naming_it(send, path, query, pa
     response = send("GET", f"{path}?{query}")
     assert_invalid(response, param)
     assert response.json["errors"] == {param: ["Give it once."]}
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/orders", {"warehouse_id": "{warehouse}", "items": [{"product_id": "{product}", "quantity": 0}]}, "items.0.quantity"),
+        ("/api/orders", {"warehouse_id": "{warehouse}", "items": [{"product_id": "{product}", "quantity": 1}, ["{product}", 1]]}, "items.1"),
+        ("/api/bundles", {"name": "Kit", "sku": "KIT-1", "price": "5.00",
+                          "components": [{"product_id": "{product}", "quantity": True}]}, "components.0.quantity"),
+        ("/api/products", {"name": "Clock", "sku": "CLK-2", "price": "5.00", "inventory": [None]}, "inventory.0"),
+        ("/api/products", {"name": "Clock", "sku": "CLK-2", "price": "5.00",
+                           "inventory": [{"warehouse_id": "{warehouse}", "quantity": -1}]}, "inventory.0.quantity"),
+    ],
+)
+def test_a_nested_field_is_named_by_its_path(app, acme, ids, path, body, field):
+    """errors is field → list of messages: a nested field's messages are listed under its top-level
+    field, each after its path within it (`{"items": ["0.quantity: …"]}`), rather than nested."""
+    product = make_product(acme, "CLK-1", {ids["warehouse"]: 5})
+    body = json.loads(json.dumps(body).replace('"{warehouse}"', str(ids["warehouse"])).replace('"{product}"', str(product)))
+    before = database_state(app)
+    response = acme.post(path, json=body)
+    assert_invalid(response, field)
+    assert list(response.json["errors"]) == [field.partition(".")[0]]
+    assert database_state(app) == before
