@@ -5,7 +5,7 @@ from flask.views import MethodView
 from app.auth.models import Role
 from app.auth.security import current_company_id
 from app.blueprint import Blueprint
-from app.common.pagination import page_of
+from app.common.pagination import PageArgs, page_of
 from app.common.schemas import ErrorSchema
 from app.common.transaction import retry_on_deadlock
 from app.suppliers import service
@@ -75,11 +75,12 @@ class SupplierItem(MethodView):
 @links_blp.route("/<int:product_id>/suppliers")
 class ProductSuppliers(MethodView):
     @links_blp.auth_required()
-    @links_blp.response(200, ProductSupplierSchema(many=True))
+    @links_blp.arguments(PageArgs, location="query")
+    @links_blp.response(200, page_of(ProductSupplierSchema))
     @links_blp.alt_response(404, schema=ErrorSchema, description="No such product in your company")
-    def get(self, product_id):
-        """The product's suppliers, by supplier id"""
-        return service.list_links(current_company_id(), product_id)
+    def get(self, args, product_id):
+        """The product's suppliers, by supplier id: a list page like every other list"""
+        return service.list_links(current_company_id(), product_id, **args)
 
 
 @links_blp.route("/<int:product_id>/suppliers/<int:supplier_id>")

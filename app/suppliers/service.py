@@ -58,14 +58,15 @@ def delete_supplier(company_id: int, supplier_id: int) -> None:
         db.session.delete(supplier)
 
 
-def list_links(company_id: int, product_id: int) -> list[ProductSupplier]:
+def list_links(company_id: int, product_id: int, page: int, per_page: int) -> dict:
     get_owned(Product, company_id, product_id)
-    return db.session.scalars(
+    return paginate(
         scoped(ProductSupplier, company_id)
         .where(ProductSupplier.product_id == product_id)
         .order_by(ProductSupplier.supplier_id)
-        .options(so.joinedload(ProductSupplier.supplier))
-    ).all()
+        .options(so.joinedload(ProductSupplier.supplier)),
+        page, per_page,
+    )
 
 
 def set_link(company_id: int, product_id: int, supplier_id: int, terms: dict) -> ProductSupplier:

@@ -22,7 +22,7 @@ def products(account) -> dict:
 
 
 def links(account, product_id) -> list:
-    return account.get(f"/api/products/{product_id}/suppliers").json
+    return account.get(f"/api/products/{product_id}/suppliers").json["items"]
 
 
 def test_an_import_creates_products_with_their_types_and_suppliers(acme):

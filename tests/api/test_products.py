@@ -131,7 +131,7 @@ def test_a_product_type_carries_the_threshold_and_a_product_may_override_it(acme
 
 def test_a_product_created_with_a_supplier_has_it_as_primary(acme):
     maker = supplier(acme)
-    links = acme.get(f"/api/products/{create_clock(acme, supplier_id=maker)['id']}/suppliers").json
+    links = acme.get(f"/api/products/{create_clock(acme, supplier_id=maker)['id']}/suppliers").json["items"]
     assert [(link["supplier_id"], link["is_primary"]) for link in links] == [(maker, True)]
 
 

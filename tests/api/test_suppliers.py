@@ -31,7 +31,7 @@ def link(account, product, supplier, **terms):
 def links_of(account, product):
     response = account.get(f"/api/products/{product['id']}/suppliers")
     assert response.status_code == 200, response.json
-    return response.json
+    return response.json["items"]
 
 
 def primary_flags(app, product):
@@ -349,6 +349,24 @@ def test_a_products_links_are_listed_by_supplier_id(acme):
 
 def test_a_product_without_suppliers_lists_none(acme):
     assert links_of(acme, create_product(acme, "RETRO-CLOCK")) == []
+
+
+def test_a_products_links_are_a_list_page_like_every_list(acme):
+    clock = create_product(acme, "RETRO-CLOCK")
+    suppliers = [create_supplier(acme, name) for name in ("Tick Tock Parts", "Battery Barn", "Spring Street")]
+    for supplier in suppliers:
+        link(acme, clock, supplier)
+    page = acme.get(f"/api/products/{clock['id']}/suppliers", query_string={"page": 2, "per_page": 2}).json
+    assert (page["page"], page["per_page"], page["total"]) == (2, 2, 3)
+    assert [row["supplier_id"] for row in page["items"]] == [suppliers[2]["id"]]
+
+
+@pytest.mark.parametrize("query", [{"per_page": 201}, {"per_page": 0}, {"page": 0}, {"page": "x"}])
+def test_a_bad_page_of_a_products_links_is_422_naming_it(acme, query):
+    clock = create_product(acme, "RETRO-CLOCK")
+    response = acme.get(f"/api/products/{clock['id']}/suppliers", query_string=query)
+    assert (response.status_code, response.json["error"]) == (422, "validation_error")
+    assert set(response.json["errors"]) == set(query)
 
 
 def test_unlinking_a_supplier_removes_the_link_once(acme):
