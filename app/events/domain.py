@@ -20,22 +20,26 @@ def _low(state: LevelState) -> bool:
     return threshold is not None and available <= threshold
 
 
-def crossings(before: LevelState, after: LevelState) -> list[str]:
+def crossings(before: LevelState, after: LevelState, *, episode_open: bool = False) -> list[str]:
     """The stock events of a level that went from `before` to `after`, in this order:
 
-    - stock.low: from above its threshold (or from no threshold: the product came back from the
-      archive) to at or below it. One per episode, since it needs the level above before.
+    - stock.low: from above its threshold to at or below it. One per episode, since it needs the
+      level above before.
     - stock.out: available from above 0 to 0, whatever the threshold.
     - stock.replenished: from at or below its threshold to above it.
 
-    A level that stops alerting (its product archived, its warehouse deactivated) ends its episode
-    without an event.
+    A level that stops alerting (its product archived, its warehouse deactivated: no threshold)
+    keeps its episode, without an event. When it alerts again, `episode_open` says whether its last
+    stock.low has had no stock.replenished since: if so, still low is the same episode (no second
+    stock.low) and above its threshold ends it (stock.replenished); if not, low again is a new
+    episode (stock.low) and above it says nothing.
     """
+    resumed_open = episode_open and before[1] is None and after[1] is not None
     events = []
-    if _low(after) and not _low(before):
+    if _low(after) and not _low(before) and not resumed_open:
         events.append(STOCK_LOW)
     if before[0] > 0 and after[0] == 0:
         events.append(STOCK_OUT)
-    if _low(before) and after[1] is not None and not _low(after):
+    if (_low(before) or resumed_open) and after[1] is not None and not _low(after):
         events.append(STOCK_REPLENISHED)
     return events

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.alerts.service import level_snapshots
 from app.common.transaction import UnitOfWork, before_commit
 from app.events import domain
+from app.events.models import Event
 from app.events.schemas import LevelSnapshotSchema
 from app.events.service import record
 from app.extensions import db
@@ -25,7 +26,9 @@ def record_stock_episodes(unit: UnitOfWork) -> None:
         return
     crossed = {}
     for level_id, company_id, available, threshold in _states_now(unit, watched):
-        types = domain.crossings(watched[level_id], (available, threshold))
+        before = watched[level_id]
+        resumed = before[1] is None and threshold is not None  # alerting again (see domain.crossings)
+        types = domain.crossings(before, (available, threshold), episode_open=resumed and _episode_open(level_id))
         if types:
             crossed[level_id] = (company_id, types)
     if not crossed:
@@ -36,6 +39,15 @@ def record_stock_episodes(unit: UnitOfWork) -> None:
         for level_id, snapshot in sorted(snapshots.items()):
             for event_type in crossed[level_id][1]:
                 record(company_id, event_type, schema.dump(snapshot), level_id=level_id)
+
+
+def _episode_open(level_id: int) -> bool:
+    """Whether the level's last stock.low has had no stock.replenished since (as far as the events
+    kept tell: an episode whose stock.low was purged counts as ended)."""
+    last = db.session.scalar(
+        sa.select(Event.type).where(Event.level_id == level_id, Event.type.in_((domain.STOCK_LOW, domain.STOCK_REPLENISHED)))
+        .order_by(Event.id.desc()).limit(1))
+    return last == domain.STOCK_LOW
 
 
 def _states_now(unit: UnitOfWork, watched) -> list[tuple[int, int, int, int | None]]:

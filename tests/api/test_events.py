@@ -122,6 +122,43 @@ def test_an_archived_product_ends_its_episode_without_an_event(acme, main):
     assert stock_events(acme) == []
 
 
+def _warehouse_active(account, warehouse, active: bool):
+    assert account.patch(f"/api/warehouses/{warehouse}", json={"is_active": active}).status_code == 200
+
+
+def test_a_level_still_low_when_its_warehouse_comes_back_is_the_same_episode(acme, main):
+    clock = make_product(acme, "RETRO-CLOCK", {main: 20}, low_stock_threshold=10)
+    sell(acme, clock, main, 15)
+    for _ in range(2):
+        _warehouse_active(acme, main, False)
+        _warehouse_active(acme, main, True)
+    assert stock_events(acme) == [("stock.low", 5, 10)]
+    sell(acme, clock, main, 5)
+    move(acme, "receive", clock, main, 11)
+    assert stock_events(acme)[1:] == [("stock.out", 0, 10), ("stock.replenished", 11, 10)]
+
+
+def test_a_level_that_recovered_while_its_warehouse_was_inactive_ends_its_episode_when_it_comes_back(acme, main):
+    clock = make_product(acme, "RETRO-CLOCK", {main: 20}, low_stock_threshold=10)
+    sell(acme, clock, main, 15)
+    _warehouse_active(acme, main, False)
+    move(acme, "receive", clock, main, 10)  # 15, above the threshold, where nothing alerts
+    _warehouse_active(acme, main, True)
+    sell(acme, clock, main, 6)  # 9: a new episode
+    assert stock_events(acme) == [("stock.low", 5, 10), ("stock.replenished", 15, 10), ("stock.low", 9, 10)]
+
+
+def test_a_level_that_went_low_while_its_warehouse_was_inactive_is_low_when_it_comes_back(acme, main):
+    clock = make_product(acme, "RETRO-CLOCK", {main: 20}, low_stock_threshold=10)
+    _warehouse_active(acme, main, False)
+    sell(acme, clock, main, 15)
+    assert stock_events(acme) == []
+    _warehouse_active(acme, main, True)
+    _warehouse_active(acme, main, False)
+    _warehouse_active(acme, main, True)
+    assert stock_events(acme) == [("stock.low", 5, 10)]
+
+
 # Orders and purchase orders
 
 
