@@ -104,7 +104,7 @@ class ProductCreateSchema(Schema):
     description = Text(max_length=5000, allow_none=True)
     product_type_id = Id(allow_none=True)
     low_stock_threshold = Threshold(allow_none=True)
-    supplier_id = Id(metadata={"description": "Links the product to this supplier, as its primary"})
+    supplier_id = Id(allow_none=True, metadata={"description": "Links the product to this supplier, as its primary (null: none)"})
     warehouse_id = Id(metadata={"description": "Original clients' shape: with initial_quantity"})
     initial_quantity = StrictInteger(validate=validate.Range(min=0, max=MAX_QUANTITY))
     inventory = fields.List(

@@ -129,6 +129,12 @@ def test_a_product_type_carries_the_threshold_and_a_product_may_override_it(acme
     assert cleared.json["low_stock_threshold"] is None
 
 
+def test_a_product_created_with_a_null_supplier_or_type_has_none(acme):
+    product = create_clock(acme, supplier_id=None, product_type_id=None)
+    assert product["product_type_id"] is None
+    assert acme.get(f"/api/products/{product['id']}/suppliers").json["items"] == []
+
+
 def test_a_product_created_with_a_supplier_has_it_as_primary(acme):
     maker = supplier(acme)
     links = acme.get(f"/api/products/{create_clock(acme, supplier_id=maker)['id']}/suppliers").json["items"]
