@@ -1,5 +1,7 @@
 """Tenant scoping: every query for tenant-owned rows goes through these."""
 
+import re
+
 import sqlalchemy as sa
 
 from app.errors import NotFound
@@ -21,5 +23,10 @@ def get_owned(model, company_id: int, object_id: int, *, for_update: bool = Fals
         statement = statement.with_for_update()
     found = db.session.scalar(statement)
     if found is None:
-        raise NotFound(f"{model.__name__} {object_id} does not exist")
+        raise NotFound(f"{_spelled(model)} {object_id} does not exist")
     return found
+
+
+def _spelled(model) -> str:
+    """A model's name as a client reads it: PurchaseOrder → "Purchase order"."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", model.__name__).capitalize()

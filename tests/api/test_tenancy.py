@@ -238,3 +238,13 @@ def test_another_companys_supplier_warehouse_product_or_order_line_in_a_body_is_
                            json={"lines": [{"line_id": acme_ids["line"], "quantity": 1}]})
     assert (response.status_code, list(response.json["errors"])) == (422, ["lines.0.line_id"])
     assert state_of(acme) == before
+
+
+@pytest.mark.parametrize("path, name", [
+    ("/api/purchase-orders/{id}", "Purchase order"), ("/api/inventory/{id}", "Inventory level"),
+    ("/api/webhooks/{id}", "Webhook subscription"), ("/api/product-types/{id}", "Product type"),
+    ("/api/warehouses/{id}", "Warehouse"),
+])
+def test_a_404_names_the_object_in_words(acme, path, name):
+    response = acme.get(path.format(id=MISSING_ID))
+    assert (response.status_code, response.json["message"]) == (404, f"{name} {MISSING_ID} does not exist")
