@@ -20,21 +20,30 @@ def _low(state: LevelState) -> bool:
     return threshold is not None and available <= threshold
 
 
+# The events that begin and end a stock episode.
+EPISODE_TYPES = (STOCK_LOW, STOCK_REPLENISHED)
+
+
+def resumes(before: LevelState, after: LevelState) -> bool:
+    """Whether the level alerts again: no threshold before (product archived, warehouse inactive), one now."""
+    return before[1] is None and after[1] is not None
+
+
 def crossings(before: LevelState, after: LevelState, *, episode_open: bool = False) -> list[str]:
     """The stock events of a level that went from `before` to `after`, in this order:
 
     - stock.low: from above its threshold to at or below it. One per episode, since it needs the
-      level above before.
+      level above before (or, alerting again, no open episode: see below).
     - stock.out: available from above 0 to 0, whatever the threshold.
     - stock.replenished: from at or below its threshold to above it.
 
     A level that stops alerting (its product archived, its warehouse deactivated: no threshold)
-    keeps its episode, without an event. When it alerts again, `episode_open` says whether its last
-    stock.low has had no stock.replenished since: if so, still low is the same episode (no second
-    stock.low) and above its threshold ends it (stock.replenished); if not, low again is a new
-    episode (stock.low) and above it says nothing.
+    keeps its episode, without an event. When it alerts again (`resumes`), `episode_open` says
+    whether its last stock.low has had no stock.replenished since: if so, still low is the same
+    episode (no second stock.low) and above its threshold ends it (stock.replenished); if not, low
+    is a new episode (stock.low) and above it says nothing.
     """
-    resumed_open = episode_open and before[1] is None and after[1] is not None
+    resumed_open = episode_open and resumes(before, after)
     events = []
     if _low(after) and not _low(before) and not resumed_open:
         events.append(STOCK_LOW)

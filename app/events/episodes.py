@@ -10,6 +10,7 @@ state the previous one left: 50 racing sales make exactly one stock.low.
 import sqlalchemy as sa
 
 from app.alerts.service import level_snapshots
+from app.common.chunks import chunks
 from app.common.transaction import UnitOfWork, before_commit
 from app.events import domain
 from app.events.models import Event
@@ -24,11 +25,12 @@ def record_stock_episodes(unit: UnitOfWork) -> None:
     watched = {level_id: before for level_id, before in unit.levels_before.items() if before is not None}
     if not watched:
         return
+    states = _states_now(unit, watched)
+    open_episodes = _open_episodes([(company_id, level_id) for level_id, company_id, available, threshold in states
+                                    if domain.resumes(watched[level_id], (available, threshold))])
     crossed = {}
-    for level_id, company_id, available, threshold in _states_now(unit, watched):
-        before = watched[level_id]
-        resumed = before[1] is None and threshold is not None  # alerting again (see domain.crossings)
-        types = domain.crossings(before, (available, threshold), episode_open=resumed and _episode_open(level_id))
+    for level_id, company_id, available, threshold in states:
+        types = domain.crossings(watched[level_id], (available, threshold), episode_open=level_id in open_episodes)
         if types:
             crossed[level_id] = (company_id, types)
     if not crossed:
@@ -41,13 +43,18 @@ def record_stock_episodes(unit: UnitOfWork) -> None:
                 record(company_id, event_type, schema.dump(snapshot), level_id=level_id)
 
 
-def _episode_open(level_id: int) -> bool:
-    """Whether the level's last stock.low has had no stock.replenished since (as far as the events
-    kept tell: an episode whose stock.low was purged counts as ended)."""
-    last = db.session.scalar(
-        sa.select(Event.type).where(Event.level_id == level_id, Event.type.in_((domain.STOCK_LOW, domain.STOCK_REPLENISHED)))
-        .order_by(Event.id.desc()).limit(1))
-    return last == domain.STOCK_LOW
+def _open_episodes(levels: list[tuple[int, int]]) -> set[int]:
+    """Of these (company id, level id), the levels whose last stock.low has had no stock.replenished
+    since: one query per company and thousand levels (a reactivated warehouse brings them all)."""
+    found = set()
+    for company_id in sorted({company_id for company_id, _ in levels}):
+        ids = sorted(level_id for company, level_id in levels if company == company_id)
+        for chunk in chunks(ids):
+            last = (sa.select(sa.func.max(Event.id))
+                    .where(Event.company_id == company_id, Event.level_id.in_(chunk), Event.type.in_(domain.EPISODE_TYPES))
+                    .group_by(Event.level_id))
+            found.update(db.session.scalars(sa.select(Event.level_id).where(Event.id.in_(last), Event.type == domain.STOCK_LOW)))
+    return found
 
 
 def _states_now(unit: UnitOfWork, watched) -> list[tuple[int, int, int, int | None]]:

@@ -116,10 +116,13 @@ def test_a_refused_change_emits_nothing(acme, main):
     assert events(acme) == before
 
 
-def test_an_archived_product_ends_its_episode_without_an_event(acme, main):
-    clock = make_product(acme, "RETRO-CLOCK", {main: 3}, low_stock_threshold=5)
+def test_archiving_a_product_is_silent_and_restoring_it_still_low_keeps_its_episode(acme, main):
+    clock = make_product(acme, "RETRO-CLOCK", {main: 8}, low_stock_threshold=5)
+    sell(acme, clock, main, 5)
     assert acme.delete(f"/api/products/{clock}").status_code == 204
-    assert stock_events(acme) == []
+    assert stock_events(acme) == [("stock.low", 3, 5)]
+    assert acme.patch(f"/api/products/{clock}", json={"is_active": True}).status_code == 200
+    assert stock_events(acme) == [("stock.low", 3, 5)]
 
 
 def _warehouse_active(account, warehouse, active: bool):
@@ -146,6 +149,19 @@ def test_a_level_that_recovered_while_its_warehouse_was_inactive_ends_its_episod
     _warehouse_active(acme, main, True)
     sell(acme, clock, main, 6)  # 9: a new episode
     assert stock_events(acme) == [("stock.low", 5, 10), ("stock.replenished", 15, 10), ("stock.low", 9, 10)]
+
+
+def test_a_warehouse_coming_back_decides_each_of_its_levels_episodes_at_once(acme, main):
+    threshold = {"low_stock_threshold": 10}
+    still_low, recovered, went_low, fine = (make_product(acme, f"CLOCK-{i}", {main: 20}, **threshold) for i in range(4))
+    sell(acme, still_low, main, 15)
+    sell(acme, recovered, main, 15)
+    _warehouse_active(acme, main, False)
+    move(acme, "receive", recovered, main, 10)
+    sell(acme, went_low, main, 15)
+    _warehouse_active(acme, main, True)
+    assert [(e["type"], e["data"]["product_id"]) for e in events(acme) if e["type"] in STOCK] == [
+        ("stock.low", still_low), ("stock.low", recovered), ("stock.replenished", recovered), ("stock.low", went_low)]
 
 
 def test_a_level_that_went_low_while_its_warehouse_was_inactive_is_low_when_it_comes_back(acme, main):
