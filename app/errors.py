@@ -163,6 +163,8 @@ def _flatten_webargs_messages(messages: dict) -> dict:
 
 
 def _listed(messages, path: str = "") -> list[str]:
+    if isinstance(messages, str):
+        messages = [messages]
     if not isinstance(messages, dict):
         return [f"{path}: {message}" if path else message for message in messages]
     return [line for key, value in messages.items()

@@ -542,7 +542,7 @@ def test_a_query_argument_given_twice_is_refused_naming_it(send, path, query, pa
                            "inventory": [{"warehouse_id": "{warehouse}", "quantity": -1}]}, "inventory.0.quantity"),
     ],
 )
-def test_a_nested_field_is_named_by_its_path(app, acme, ids, path, body, field):
+def test_a_nested_fields_messages_are_listed_under_its_top_level_field_after_its_path(app, acme, ids, path, body, field):
     """errors is field → list of messages: a nested field's messages are listed under its top-level
     field, each after its path within it (`{"items": ["0.quantity: …"]}`), rather than nested."""
     product = make_product(acme, "CLK-1", {ids["warehouse"]: 5})
