@@ -241,9 +241,8 @@ def test_another_companys_supplier_warehouse_product_or_order_line_in_a_body_is_
 
 
 @pytest.mark.parametrize("path, name", [
-    ("/api/purchase-orders/{id}", "Purchase order"), ("/api/inventory/{id}", "Inventory level"),
-    ("/api/webhooks/{id}", "Webhook subscription"), ("/api/product-types/{id}", "Product type"),
-    ("/api/warehouses/{id}", "Warehouse"),
+    ("/api/purchase-orders/{id}/receipts", "Purchase order"), ("/api/webhooks/{id}", "Webhook subscription"),
+    ("/api/product-types/{id}", "Product type"), ("/api/warehouses/{id}", "Warehouse"),
 ])
 def test_a_404_names_the_object_in_words(acme, path, name):
     response = acme.get(path.format(id=MISSING_ID))
