@@ -1,7 +1,8 @@
 """The floor under bench.movements' API figures (`--floor`): a bare Flask app on the same gunicorn
 that records a movement with the statements the API sends for one — the pool's ping, the token
 read, the level locked with its product, the sales rollup for a sale, the level's update, the
-ledger row, the commit — straight through one PyMySQL connection per worker.
+ledger row, the commit — straight through one PyMySQL connection per worker (gunicorn's sync
+workers: one request at a time each).
 
 It has no validation, no ORM, no roles, no idempotency, events, metrics or request log, and it
 answers only what bench.movements posts (a sale or a receipt at a stocked level). It is not a way to
@@ -46,16 +47,17 @@ def record():
         cursor.execute("SELECT u.id, u.company_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
                        "WHERE t.token_hash = %s AND t.revoked_at IS NULL", (digest,))
         user_id, company_id = cursor.fetchone()
+        # The product is read by a subquery, which (unlike a join) takes no lock on it, as the API's.
         cursor.execute(
-            "SELECT l.id, l.on_hand, l.reserved, l.units_sold, p.is_active FROM inventory_levels l "
-            "JOIN products p ON p.id = l.product_id WHERE l.company_id = %s AND l.product_id = %s "
-            "AND l.warehouse_id = %s FOR UPDATE", (company_id, movement["product_id"], movement["warehouse_id"]))
-        level_id, on_hand, reserved, units_sold, _active = cursor.fetchone()
+            "SELECT l.id, l.on_hand, l.reserved, l.units_sold, (SELECT p.is_active FROM products p WHERE p.id = l.product_id) "
+            "FROM inventory_levels l WHERE l.company_id = %s AND l.product_id = %s AND l.warehouse_id = %s FOR UPDATE",
+            (company_id, movement["product_id"], movement["warehouse_id"]))
+        level_id, on_hand, reserved, units_sold, active = cursor.fetchone()
         sale = movement["type"] == "sale"
         change = -movement["quantity"] if sale else movement["quantity"]
-        if on_hand - reserved + change < 0:
+        if not active or on_hand - reserved + change < 0:
             database.rollback()
-            return jsonify({"error": "insufficient_stock"}), 409
+            return jsonify({"error": "in_use" if not active else "insufficient_stock"}), 409
         key = (company_id, movement["product_id"], movement["warehouse_id"])
         if sale:
             cursor.execute(
@@ -63,8 +65,8 @@ def record():
                 "VALUES (%s, %s, %s, UTC_DATE(), %s, %s) ON DUPLICATE KEY UPDATE units = units + VALUES(units), "
                 "units_to_date = units_to_date + VALUES(units)", (*key, -change, units_sold - change))
             units_sold -= change
-        cursor.execute("UPDATE inventory_levels SET on_hand = %s, units_sold = %s, updated_at = UTC_TIMESTAMP(6) "
-                       "WHERE id = %s", (on_hand + change, units_sold, level_id))
+        cursor.execute("UPDATE inventory_levels SET on_hand = %s, units_sold = %s, last_sold_on = IF(%s, UTC_DATE(), "
+                       "last_sold_on), updated_at = UTC_TIMESTAMP(6) WHERE id = %s", (on_hand + change, units_sold, sale, level_id))
         cursor.execute(
             "INSERT INTO stock_movements (company_id, product_id, warehouse_id, type, quantity_change, on_hand_after, "
             "user_id, occurred_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",

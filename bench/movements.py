@@ -156,6 +156,12 @@ def run(pool_size: int, function, jobs, meter: CpuMeter | None = None) -> dict:
     }
 
 
+def extra_line(label: str, result: dict, raw: dict) -> str:
+    """A row's follow-up run (batches, the floor): its movements/s and latency, and its ratio to the row's raw ceiling."""
+    return (f"{label:<22}{result['rate']:>11,.0f}{result['p50']:>9.1f}{result['p95']:>9.1f}{'':>29}{result['rate'] / raw['rate']:>9.2f}"
+            + (f"   (non-201: {result['failures']})" if result["failures"] else ""))
+
+
 def cpu_line(label: str, cpu: dict) -> str:
     parts = " · ".join(f"{name} {ms:.2f}" for name, ms in cpu.items() if name != "workers" or ms)
     return f"{label} {parts} · total {sum(cpu.values()):.2f}"
@@ -212,18 +218,12 @@ def main() -> None:
                         print(cpu_line("  CPU ms per movement, API:", api["cpu"]) + cpu_line(";  raw:", raw["cpu"]))
                     if options.floor:
                         bare = run(clients, api_client, [(floor_base, token, targets, options.seconds, i, 0) for i in range(clients)])
-                        label = "  floor (bare Flask)"
-                        print(f"{label:<22}{bare['rate']:>11,.0f}{bare['p50']:>9.1f}{bare['p95']:>9.1f}"
-                              f"{'':>29}{bare['rate'] / raw['rate']:>9.2f}   API/floor {api['rate'] / bare['rate']:.2f}"
-                              + (f"   (non-201: {bare['failures']})" if bare["failures"] else ""))
+                        print(extra_line("  floor (bare Flask)", bare, raw) + f"   API/floor {api['rate'] / bare['rate']:.2f}")
                     if options.batch:
                         batched = run(clients, api_client, [(base, token, targets, options.seconds, i, options.batch)
                                                             for i in range(clients)])
                         peak_rss = max(peak_rss, worker_rss_mb(server))
-                        label = f"  batches of {options.batch}"
-                        print(f"{label:<22}{batched['rate']:>11,.0f}{batched['p50']:>9.1f}{batched['p95']:>9.1f}"
-                              f"{'':>29}{batched['rate'] / raw['rate']:>9.2f}"
-                              + (f"   (API non-201: {batched['failures']})" if batched["failures"] else ""))
+                        print(extra_line(f"  batches of {options.batch}", batched, raw))
         mismatched, checked = lost_updates(database_url)
         print(f"\nLargest gunicorn worker RSS: {peak_rss:.0f} MB")
         print(f"Lost updates: {mismatched} of {checked:,} levels have on_hand ≠ Σ ledger")
