@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from app.common.schemas import dotted
 from app.extensions import db
 
 log = logging.getLogger("stockflow.errors")
@@ -152,7 +153,7 @@ def _flatten_webargs_messages(messages: dict) -> dict:
     flat: dict = {}
     for location, errors in messages.items():
         if isinstance(errors, dict):
-            flat.update((field, _listed(value)) for field, value in errors.items())
+            flat.update((field, _listed(field, value)) for field, value in errors.items())
         else:
             flat[location] = errors
     # marshmallow reports a body of the wrong type (an array, a string) under "_schema".
@@ -162,13 +163,12 @@ def _flatten_webargs_messages(messages: dict) -> dict:
     return flat
 
 
-def _listed(messages, path: str = "") -> list[str]:
-    if isinstance(messages, str):
-        messages = [messages]
+def _listed(field: str, messages) -> list[str]:
+    """A field's messages as a list, those of what is nested in it after their path within it."""
     if not isinstance(messages, dict):
-        return [f"{path}: {message}" if path else message for message in messages]
-    return [line for key, value in messages.items()
-            for line in _listed(value, path if key == "_schema" else f"{path}.{key}".lstrip("."))]
+        return [messages] if isinstance(messages, str) else messages
+    return [f"{path.removeprefix(field + '.')}: {message}" if path != field else message
+            for path, listed in dotted(messages, f"{field}.").items() for message in _listed(path, listed)]
 
 
 # Every 503 tells the client when to try again.

@@ -8,14 +8,15 @@ class PathNamedErrors(Schema):
     domain's own errors name them — rather than marshmallow's nesting ({"movements": {"3": …}})."""
 
     def handle_error(self, error: ValidationError, data, *, many: bool, **kwargs):
-        raise ValidationError(_dotted(error.messages)) from error
+        raise ValidationError(dotted(error.messages)) from error
 
 
-def _dotted(errors: dict, prefix: str = "") -> dict:
+def dotted(errors: dict, prefix: str = "") -> dict:
+    """marshmallow's nested messages as one level: each field named by its path (`movements.3.quantity`)."""
     flat = {}
     for key, value in errors.items():
         if isinstance(value, dict):
-            flat.update(_dotted(value, f"{prefix}{key}."))
+            flat.update(dotted(value, f"{prefix}{key}."))
         elif key == "_schema" and prefix:  # the nested object itself: not an object at all
             flat[prefix[:-1]] = value
         else:
