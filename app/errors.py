@@ -1,5 +1,6 @@
 """Domain exceptions and the one JSON error shape every failure is answered with."""
 
+import contextlib
 import logging
 from http import HTTPStatus
 
@@ -27,6 +28,18 @@ class DomainError(Exception):
         self.errors = errors
         # Extra machine-readable keys for the body, e.g. which products are short.
         self.details = details
+
+
+@contextlib.contextmanager
+def about(prefix: str):
+    """Name the part of the body a refusal inside is about: its fields become `<prefix>.<field>`
+    (`movements.3.quantity`, `lines.0.quantity`), or `<prefix>` when it names none."""
+    try:
+        yield
+    except DomainError as error:
+        error.errors = {f"{prefix}.{field}": messages for field, messages in error.errors.items()} if error.errors else {prefix: [error.message]}
+        error.message = f"{prefix}: {error.message}"
+        raise
 
 
 class ValidationFailed(DomainError):

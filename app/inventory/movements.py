@@ -15,7 +15,7 @@ from app.common.chunks import chunks
 from app.common.models import name_key
 from app.common.time import utcnow
 from app.common.transaction import use_case
-from app.errors import BundleHasNoStock, DomainError, InUse, ValidationFailed
+from app.errors import BundleHasNoStock, DomainError, InUse, ValidationFailed, about
 from app.extensions import db
 from app.inventory import domain, ledger
 from app.inventory.models import InventoryLevel, StockMovement
@@ -230,16 +230,9 @@ def _creating_keys(products: dict, items: list[dict]) -> set:
     return keys
 
 
-@contextlib.contextmanager
 def _item(index: int):
     """Name the batch item a refusal is about: `movements.<index>.<field>`."""
-    try:
-        yield
-    except DomainError as error:
-        prefix = f"movements.{index}"
-        error.errors = {f"{prefix}.{field}": messages for field, messages in error.errors.items()} if error.errors else {prefix: [error.message]}
-        error.message = f"{prefix}: {error.message}"
-        raise
+    return about(f"movements.{index}")
 
 
 def locked_levels(company_id: int, keys: list[tuple[int, int]], *, create: bool) -> tuple[dict, list[int]]:

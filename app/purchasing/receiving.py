@@ -7,7 +7,7 @@ from app.common.pagination import paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.time import utcnow
 from app.common.transaction import use_case
-from app.errors import InvalidTransition, OverReceipt, ValidationFailed
+from app.errors import InvalidTransition, OverReceipt, ValidationFailed, about
 from app.extensions import db
 from app.inventory import ledger
 from app.purchasing import domain
@@ -37,10 +37,11 @@ def receive(company_id: int, user_id: int | None, order_id: int, data: dict) -> 
         db.session.add(receipt)
         db.session.flush()
         movements = []
-        for line, quantity in received:
+        for index, (line, quantity) in enumerate(received):
             level = levels[line.product_id]
             level.stop_expecting(quantity)
-            level.receive(quantity)
+            with about(f"lines.{index}"):  # on hand past its limit
+                level.receive(quantity)
             line.received_quantity += quantity
             movements.append(ledger.append(level, "receive", quantity, **refs))
             db.session.add(ReceiptLine(receipt_id=receipt.id, company_id=company_id, line_id=line.id,

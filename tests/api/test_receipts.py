@@ -3,7 +3,7 @@
 import pytest
 
 from app.inventory import ledger
-from tests.api.alerting import low_stock, sell
+from tests.api.alerting import low_stock, move, sell
 from tests.api.purchasing import drafted, incoming, placed, receive, set_status
 from tests.dbstate import counting_statements, database_state
 from tests.factories import link_supplier, make_product, make_supplier
@@ -70,6 +70,16 @@ def test_receiving_more_than_was_ordered_is_refused_naming_the_line_and_changes_
     response = receive(acme, ordered["order"], 6, 41)
     assert (response.status_code, response.json["error"]) == (409, "over_receipt")
     assert sorted(response.json["errors"]) == ["lines.0.quantity", "lines.1.quantity"]
+    assert database_state(app) == before
+
+
+def test_a_receipt_past_the_largest_on_hand_names_its_line_and_changes_nothing(app, acme, ordered):
+    for _ in range(2):  # 2 × 999,999,995: 10 short of the largest on hand, 2,000,000,000
+        move(acme, "receive", ordered["battery"], ordered["main"], 999_999_995)
+    before = database_state(app)
+    response = receive(acme, ordered["order"], 5, 11)
+    assert (response.status_code, response.json["error"]) == (422, "validation_error")
+    assert response.json["errors"] == {"lines.1.quantity": ["on hand would exceed 2,000,000,000 units"]}
     assert database_state(app) == before
 
 
