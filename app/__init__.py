@@ -5,6 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.common.json_provider import OrjsonProvider
+from app.common.wsgi_input import UnreadableBodyIs400
 from app.database import configure_engines, engine_options
 from app.errors import register_errorhandlers
 from app.extensions import api, db, limiter, migrate
@@ -24,6 +25,8 @@ class StockFlow(Flask):
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app = StockFlow(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = BoundedIntConverter
+    # `/api//products` is an unknown path (a JSON 404), not a redirect with an HTML body.
+    app.url_map.merge_slashes = False
     app.config.from_object(config or Config)
     app.config.update(overrides)
     app.json = OrjsonProvider(app)
@@ -33,6 +36,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         "info": {"description": API_DESCRIPTION},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
+    app.wsgi_app = UnreadableBodyIs400(app.wsgi_app)
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
@@ -46,7 +50,10 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """Path ids beyond a 64-bit integer cannot exist: answer 404 at routing, not a database error."""
+    """Path ids are ASCII digits (`/api/orders/７` is no order) and beyond a 64-bit integer cannot exist:
+    answer 404 at routing, not a database error."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)

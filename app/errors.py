@@ -208,7 +208,7 @@ def handle_http_exception(error: HTTPException):
         message = "The resource does not exist"
     elif status == 405:
         message = "The method is not allowed for this path"
-        headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
+        headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))  # in one order, as OPTIONS lists them
     elif status == 413:
         limit = request.max_content_length or 0
         message = f"The request body is larger than {limit // (1024 * 1024)} MiB"

@@ -47,12 +47,16 @@ def record():
         cursor.execute("SELECT u.id, u.company_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
                        "WHERE t.token_hash = %s AND t.revoked_at IS NULL", (digest,))
         user_id, company_id = cursor.fetchone()
-        # The product is read by a subquery, which (unlike a join) takes no lock on it, as the API's.
+        # The product is read by subqueries, which (unlike a join) take no lock on it, as the API's:
+        # whether it is active, its SKU and the level's effective threshold (for the answer).
         cursor.execute(
-            "SELECT l.id, l.on_hand, l.reserved, l.units_sold, (SELECT p.is_active FROM products p WHERE p.id = l.product_id) "
+            "SELECT l.id, l.on_hand, l.reserved, l.units_sold, (SELECT p.is_active FROM products p WHERE p.id = l.product_id), "
+            "(SELECT p.sku FROM products p WHERE p.id = l.product_id), COALESCE(l.low_stock_threshold, "
+            "(SELECT COALESCE(p.low_stock_threshold, t.low_stock_threshold, c.default_low_stock_threshold) FROM products p "
+            "LEFT JOIN product_types t ON t.id = p.product_type_id JOIN companies c ON c.id = p.company_id WHERE p.id = l.product_id)) "
             "FROM inventory_levels l WHERE l.company_id = %s AND l.product_id = %s AND l.warehouse_id = %s FOR UPDATE",
             (company_id, movement["product_id"], movement["warehouse_id"]))
-        level_id, on_hand, reserved, units_sold, active = cursor.fetchone()
+        level_id, on_hand, reserved, units_sold, active, sku, threshold = cursor.fetchone()
         sale = movement["type"] == "sale"
         change = -movement["quantity"] if sale else movement["quantity"]
         if not active or on_hand - reserved + change < 0:
@@ -74,4 +78,4 @@ def record():
         movement_id = cursor.lastrowid
     database.commit()
     return jsonify({"movements": [{"id": movement_id, **movement, "quantity_change": change}],
-                    "levels": [{"id": level_id, "on_hand": on_hand + change}]}), 201
+                    "levels": [{"id": level_id, "sku": sku, "threshold": threshold, "on_hand": on_hand + change}]}), 201

@@ -42,6 +42,15 @@ def effective_threshold():
     )
 
 
+def level_threshold():
+    """effective_threshold as a column of a query of levels alone: a scalar subquery of the level's
+    product, its type and its company."""
+    return (sa.select(effective_threshold()).select_from(Product)
+            .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+            .join(Company, Company.id == Product.company_id)
+            .where(Product.id == InventoryLevel.product_id).scalar_subquery())
+
+
 # What alert thresholds derive from, changed: each is `with …:` around the change (which the block
 # writes and flushes). With `when` false, they do nothing.
 

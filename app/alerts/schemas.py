@@ -3,12 +3,12 @@
 from marshmallow import Schema, fields, validate
 
 from app.common.csvio import ExportArgs
-from app.common.fields import QueryId, UTCDateTime
+from app.common.fields import QueryId, QueryInteger, UTCDateTime
 from app.common.pagination import PageArgs
 
 
 class AlertArgs(PageArgs, ExportArgs):
-    days = fields.Integer(
+    days = QueryInteger(
         validate=validate.Range(min=1, max=365),
         metadata={"description": "Recent-sales window in days, 1–365; default the company's `recent_sales_days`"},
     )

@@ -1,5 +1,7 @@
 """HTTP endpoints: /api/auth (register, token, me) and /api/users."""
 
+import functools
+
 from flask import after_this_request, current_app, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
@@ -76,10 +78,25 @@ class Token(MethodView):
         service.revoke(current_token())
 
 
+def _sent_as_json(view):
+    """Refuse a sign-in not sent as application/json before its body is read: a form on another site
+    can post text/plain (or a form encoding) that parses as JSON, and sign the browser into the
+    sender's account; only a script of the page itself can send application/json."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if request.mimetype != "application/json":
+            raise CsrfFailed("Sign in with a JSON body sent as Content-Type: application/json")
+        return view(*args, **kwargs)
+
+    return checked
+
+
 @auth_blp.route("/session")
 class Session(MethodView):
     @auth_limit
     @retry_on_deadlock
+    @_sent_as_json
     @auth_blp.arguments(LoginSchema)
     @auth_blp.response(201, SessionSchema)
     @auth_blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
@@ -98,10 +115,6 @@ class Session(MethodView):
         be sent as `Content-Type: application/json` (else 403 `csrf_failed`), which a form on
         another site cannot do.
         """
-        if request.mimetype != "application/json":
-            # A form on another site can post text/plain that parses as JSON, and sign the browser
-            # into the sender's account; only a script of the page itself can send application/json.
-            raise CsrfFailed("Sign in with a JSON body sent as Content-Type: application/json")
         data.setdefault("token_name", "dashboard")
         token, api_token = service.log_in(**data)
 

@@ -40,7 +40,20 @@ class Id(StrictInteger):
         super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
-class QueryId(fields.Integer):
+class QueryInteger(fields.Integer):
+    """An integer in a query string, written in ASCII digits with an optional sign: `1_0`, ` 1`,
+    `+3` and other scripts' digits (`１`), which Python's int() takes, are not integers here."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and not _QUERY_INTEGER.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+_QUERY_INTEGER = re.compile(r"-?[0-9]+")
+
+
+class QueryId(QueryInteger):
     """An id in a query string, bounded like Id."""
 
     def __init__(self, **kwargs):
@@ -100,6 +113,14 @@ class UTCInstant(fields.AwareDateTime):
             return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
         except OverflowError:
             raise self.make_error("utc_range") from None
+
+
+class StoredInstant(UTCInstant):
+    """A timestamp to store: in whole seconds, like every time the API writes (MySQL's DATETIME keeps
+    no fraction, SQLite would): a fraction of a second is dropped, so the answer says what is stored."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).replace(microsecond=0)
 
 
 class Money(fields.Field):
@@ -180,8 +201,11 @@ class Cursor(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-            position = int(decoded[len(self.prefix):])
-            if not decoded.startswith(self.prefix) or not 1 <= position <= MAX_ID:
+            digits = decoded[len(self.prefix):]
+            if not (decoded.startswith(self.prefix) and digits.isascii() and digits.isdigit()):
+                raise ValueError
+            position = int(digits)
+            if not 1 <= position <= MAX_ID:
                 raise ValueError
             return position
         except (ValueError, UnicodeDecodeError, TypeError):

@@ -4,6 +4,7 @@ from functools import cache
 
 from marshmallow import Schema, fields, validate
 
+from app.common.fields import QueryInteger
 from app.extensions import db
 
 MAX_PER_PAGE = 200
@@ -12,10 +13,10 @@ MAX_PAGE = (2**63 - 1) // MAX_PER_PAGE
 
 
 class PageArgs(Schema):
-    page = fields.Integer(
+    page = QueryInteger(
         load_default=1, validate=validate.Range(min=1, max=MAX_PAGE), metadata={"description": "1-based page number"}
     )
-    per_page = fields.Integer(
+    per_page = QueryInteger(
         load_default=50,
         validate=validate.Range(min=1, max=MAX_PER_PAGE),
         metadata={"description": f"Items per page, 1–{MAX_PER_PAGE}"},

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.alerts.schemas import AlertSchema
-from app.common.fields import Cursor, UTCDateTime
+from app.common.fields import Cursor, QueryInteger, UTCDateTime
 from app.events.domain import EVENT_TYPES
 
 
@@ -31,7 +31,7 @@ class EventSchema(Schema):
 
 
 class EventListArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = Cursor("e", metadata={"type": "string", "description": "next_cursor of the previous page"})
     type = fields.String(validate=validate.OneOf(EVENT_TYPES))
 

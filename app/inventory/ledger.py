@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 from app.common.chunks import CHUNK, chunks
 from app.common.time import utcnow
 from app.common.transaction import current_unit
+from app.alerts.read_model import level_threshold
 from app.common.upsert import upsert
 from app.extensions import db
 from app.inventory.models import InventoryLevel, StockMovement
@@ -76,18 +77,21 @@ def _product_column(column):
 
 
 # The level and, read but not locked (a scalar subquery of a locking read takes no lock on MySQL
-# 8.0.22+ and MariaDB), whether its product is active and whether it is a bundle.
-_LOCK_ONE_WITH_PRODUCT = _LOCK_ONE.add_columns(InventoryLevel.product_id.label("id"),
-                                               _product_column(Product.is_active), _product_column(Product.is_bundle))
+# 8.0.22+ and MariaDB), whether its product is active and whether it is a bundle, its SKU and the
+# level's effective threshold (what an answer shows of a level).
+_LOCK_ONE_WITH_PRODUCT = _LOCK_ONE.add_columns(
+    InventoryLevel.product_id.label("id"), _product_column(Product.is_active), _product_column(Product.is_bundle),
+    _product_column(Product.sku), level_threshold().label("threshold"))
 
 
 def lock_level_with_product(company_id: int, product_id: int, warehouse_id: int) -> sa.Row | None:
     """lock_levels for one key that also reads the level's product, in one statement: a row of the
-    level (`InventoryLevel`) and its product's `id`, `is_active` and `is_bundle` — or None when the
-    company has no such level."""
+    level (`InventoryLevel`, given its `sku` and `threshold` as inventory.service.describe does) and its
+    product's `id`, `is_active` and `is_bundle` — or None when the company has no such level."""
     row = db.session.execute(_LOCK_ONE_WITH_PRODUCT, {
         "company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id}).first()
     if row is not None:
+        row.InventoryLevel.sku, row.InventoryLevel.threshold = row.sku, row.threshold
         _watch([row.InventoryLevel])
     return row
 

@@ -18,6 +18,7 @@ from app.common.transaction import use_case
 from app.errors import BundleHasNoStock, DomainError, InUse, ValidationFailed, about
 from app.extensions import db
 from app.inventory import domain, ledger
+from app.inventory import service as inventory_service
 from app.inventory.models import InventoryLevel, StockMovement
 from app.products.domain import sku_key
 from app.products.models import Product
@@ -83,6 +84,7 @@ def _record(company_id: int, user_id: int | None, items: list[dict], naming) -> 
             read_model.sales_counted((level, day, units) for (level, day), units in sold.items())
             ledger.write_levels(levels.values())
             ledger.insert(rows)
+        inventory_service.describe(company_id, levels.values())
     return rows, list(levels.values())
 
 

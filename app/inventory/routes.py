@@ -13,7 +13,6 @@ from app.common.transaction import retry_on_deadlock
 from app.inventory import movements, service
 from app.inventory.schemas import (
     CountImportRowSchema,
-    LevelStockSchema,
     LevelListArgs,
     LevelSalesArgs,
     LevelSalesSchema,
@@ -179,7 +178,7 @@ class CountImport(MethodView):
         return _result(*recorded, status=200 if args["dry_run"] else 201)
 
 
-_MOVEMENTS, _LEVELS = MovementSchema(), LevelStockSchema()
+_MOVEMENTS, _LEVELS = MovementSchema(), LevelSchema()
 
 
 def _result(rows, levels, status: int = 201) -> Response:

@@ -5,8 +5,8 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.common.csvio import CellInteger, ExportArgs
-from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, StrictInteger, Text, UTCDateTime,
-                               UTCInstant)
+from app.common.fields import (MAX_QUANTITY, Cursor, Id, QueryId, QueryInteger, StoredInstant, StrictInteger, Text,
+                               UTCDateTime, UTCInstant)
 from app.common.pagination import PageArgs
 from app.common.schemas import PathNamedErrors
 from app.common.time import utcnow
@@ -62,7 +62,7 @@ class LevelUpdateSchema(Schema):
 
 
 class LevelSalesArgs(Schema):
-    days = fields.Integer(
+    days = QueryInteger(
         load_default=90, validate=validate.Range(min=1, max=365),
         metadata={"description": "How many UTC days, today included: 1–365, given once; default 90"},
     )
@@ -100,8 +100,8 @@ class MovementSchema(Schema):
     created_at = UTCDateTime()
 
 
-class PastDateTime(UTCInstant):
-    """A timestamp no later than now."""
+class PastDateTime(StoredInstant):
+    """A timestamp to store, no later than now."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
@@ -169,14 +169,14 @@ class MovementBatchSchema(PathNamedErrors):
 
 class MovementResultSchema(Schema):
     movements = fields.List(fields.Nested(MovementSchema))
-    levels = fields.List(fields.Nested(LevelStockSchema), metadata={"description": "The levels after the movement"})
+    levels = fields.List(fields.Nested(LevelSchema), metadata={"description": "The levels after the movement, as GET /api/inventory/{id} shows them"})
 
 
 class RehearsedMovementSchema(MovementSchema):
     id = fields.Integer(allow_none=True, metadata={"description": "null: a dry run writes nothing"})
 
 
-class RehearsedLevelSchema(LevelStockSchema):
+class RehearsedLevelSchema(LevelSchema):
     id = fields.Integer(allow_none=True, metadata={"description": "null for a level the sheet would create"})
 
 
@@ -186,7 +186,7 @@ class RehearsedResultSchema(Schema):
 
 
 class MovementListArgs(ExportArgs):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = Cursor("m", metadata={"type": "string", "description": "next_cursor of the previous page"})
     product_id = QueryId()
     warehouse_id = QueryId()

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.alerts import read_model
 from app.alerts.read_model import effective_threshold
 from app.alerts.service import window_start
+from app.common.chunks import chunks
 from app.common.pagination import cursor_page, in_chunks
 from app.common.tenancy import get_owned
 from app.common.time import utcnow
@@ -38,9 +39,20 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
         read_model.levels_created(company_id, [level.id for level in levels])
 
 
-def _levels(company_id: int) -> sa.Select:
+def describe(company_id: int, levels) -> None:
+    """Give levels read for a change the `sku` and effective `threshold` that an answer shows of a
+    level, one query per thousand; those read with them (ledger.lock_level_with_product) are skipped."""
+    bare = {level.id: level for level in levels if "threshold" not in vars(level)}
+    for chunk in chunks(sorted(bare)):
+        query = _levels(company_id, InventoryLevel.id, Product.sku, effective_threshold()).where(InventoryLevel.id.in_(chunk))
+        for level_id, sku, threshold in db.session.execute(query):
+            bare[level_id].sku, bare[level_id].threshold = sku, threshold
+
+
+def _levels(company_id: int, *columns) -> sa.Select:
     return (
-        sa.select(InventoryLevel, Product.sku, effective_threshold().label("threshold"))
+        sa.select(*(columns or (InventoryLevel, Product.sku, effective_threshold().label("threshold"))))
+        .select_from(InventoryLevel)
         .join(Product, Product.id == InventoryLevel.product_id)
         .outerjoin(ProductType, ProductType.id == Product.product_type_id)
         .join(Company, Company.id == InventoryLevel.company_id)

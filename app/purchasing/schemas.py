@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.common.csvio import ExportArgs
-from app.common.fields import MAX_QUANTITY, Id, Money, QueryId, StrictInteger, Text, UTCDateTime, UTCInstant
+from app.common.fields import MAX_QUANTITY, Id, Money, QueryId, QueryInteger, StoredInstant, StrictInteger, Text, UTCDateTime
 from app.common.pagination import PageArgs
 from app.common.schemas import PathNamedErrors
 from app.inventory.schemas import MovementSchema, PastDateTime
@@ -59,14 +59,14 @@ class PurchaseOrderCreateSchema(PathNamedErrors):
     lines = OrderedLinesField(required=True)
     reference = Text(max_length=120, allow_none=True)
     notes = Text(max_length=2000, allow_none=True)
-    expected_at = UTCInstant(allow_none=True, metadata={"description": "When delivery is expected (a past date is accepted)"})
+    expected_at = StoredInstant(allow_none=True, metadata={"description": "When delivery is expected (a past date is accepted); whole seconds"})
 
 
 class PurchaseOrderUpdateSchema(PathNamedErrors):
     lines = OrderedLinesField(metadata={"description": "Replaces the whole list (1–500 lines); duplicate product lines are merged"})
     reference = Text(max_length=120, allow_none=True)
     notes = Text(max_length=2000, allow_none=True)
-    expected_at = UTCInstant(allow_none=True)
+    expected_at = StoredInstant(allow_none=True)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):
@@ -124,7 +124,7 @@ class ReceiptResultSchema(Schema):
 
 
 class ReplenishmentArgs(ExportArgs):
-    days = fields.Integer(validate=validate.Range(min=1, max=365),
+    days = QueryInteger(validate=validate.Range(min=1, max=365),
                           metadata={"description": "The sales window, 1–365 (default: the company's recent_sales_days)"})
     warehouse_id = QueryId()
     supplier_id = QueryId(metadata={"description": "Only what to order from this (reorder) supplier"})

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.common.fields import Cursor, StrictBoolean, Text, UTCDateTime
+from app.common.fields import Cursor, QueryInteger, StrictBoolean, Text, UTCDateTime
 from app.common.pagination import PageArgs
 from app.events.domain import EVENT_TYPES, PING
 from app.webhooks.models import DELIVERY_STATUSES
@@ -74,7 +74,7 @@ class DeliverySchema(Schema):
 
 
 class DeliveryListArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = Cursor("d", metadata={"type": "string", "description": "next_cursor of the previous page"})
 
 

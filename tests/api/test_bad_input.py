@@ -310,6 +310,12 @@ def test_an_unknown_field_is_refused_and_named(send, snapshot, method, path, bod
         # Found by the contract fuzz: an offset past 64 bits was a database error, answered 500.
         ("page=4170395782397298176&per_page=33", "page"),
         (f"page={MAX_PAGE + 1}", "page"),
+        # What Python's int() would take, but is no integer in a query string.
+        ("per_page=1_0", "per_page"),
+        ("per_page=%201%20", "per_page"),
+        ("per_page=%2B3", "per_page"),
+        ("page=%EF%BC%91", "page"),
+        ("page=%D9%A1", "page"),
     ],
 )
 @pytest.mark.parametrize("path", ["/api/warehouses", "/api/users"])
@@ -347,6 +353,11 @@ def test_per_page_200_is_the_largest_accepted(send, path):
         "/api/companies/-1",
         "/api/companies/abc",
         "/api/companies/1.0",
+        # Other scripts' digits: a full-width 1, an Arabic-Indic 1; one resource has one URL.
+        "/api/warehouses/%EF%BC%91",
+        "/api/warehouses/%D9%A1",
+        "/api/users/%EF%BC%91",
+        "/api/companies/%EF%BC%91",
     ],
 )
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
@@ -371,7 +382,11 @@ def test_an_id_too_large_for_any_row_is_a_plain_404(send, snapshot, method, path
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/warehouses/{warehouse}/stock", "/nope", "/api/"])
+@pytest.mark.parametrize("path", [
+    "/api/nope", "/api/warehouses/{warehouse}/stock", "/nope", "/api/",
+    # Not redirected to the path with one slash (werkzeug's answer to that is an HTML page).
+    "/api//warehouses", "//api/warehouses", "/api/warehouses//{warehouse}",
+])
 def test_an_unknown_path_is_a_json_404(send, path):
     assert_error(send("GET", path), 404, "not_found")
 
@@ -396,6 +411,8 @@ def test_a_method_the_path_does_not_take_is_a_json_405_with_allow(send, snapshot
     response = send(method, path, json={"name": "Renamed"})
     assert_error(response, 405, "method_not_allowed")
     assert method not in response.headers["Allow"]
+    # The same methods in the same order as OPTIONS answers them, not in a set's order.
+    assert response.headers["Allow"] == send("OPTIONS", path).headers["Allow"]
     assert snapshot() == before
 
 

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.usefixtures("stored_alert_inputs_stay_current")
 
 REAL_ENTRY = ledger.entry
 REAL_ROLLUP_ROW = read_model._rollup_row
-LEVEL_KEYS = {"id", "product_id", "warehouse_id", "on_hand", "reserved", "available", "updated_at"}
+# A level in a movement's answer is what GET /api/inventory/{id} shows.
+LEVEL_KEYS = {"id", "product_id", "sku", "warehouse_id", "on_hand", "reserved", "available", "low_stock_threshold", "threshold",
+              "incoming", "reorder_up_to", "updated_at"}
 ROW_KEYS = {"id", "type", "product_id", "warehouse_id", "quantity_change", "on_hand_after", "reason", "reference",
             "transfer_id", "order_id", "bundle_id", "purchase_order_id", "user_id", "occurred_at", "created_at"}
 
@@ -125,6 +127,34 @@ def test_the_answer_carries_the_ledger_rows_and_the_levels_after(acme, shop):
     assert row["occurred_at"].endswith("Z") and row["created_at"].endswith("Z")
     assert {k: level[k] for k in ("product_id", "warehouse_id", "on_hand", "reserved", "available")} == {
         "product_id": shop.clock, "warehouse_id": shop.main, "on_hand": 15, "reserved": 0, "available": 15}
+    assert level == acme.get(f"/api/inventory/{level['id']}").json
+
+
+def test_every_kind_of_movement_answers_its_levels_as_the_inventory_shows_them(acme, shop):
+    # A stocked level is read with its product in one statement; the others (created, both ends of a
+    # transfer, a batch's, a stock-take's) are described after: all answer what GET shows.
+    assert acme.patch(f"/api/products/{shop.clock}", json={"low_stock_threshold": 4}).status_code == 200
+    [main] = acme.get("/api/inventory", query_string={"product_id": shop.clock}).json["items"]
+    assert acme.patch(f"/api/inventory/{main['id']}", json={"low_stock_threshold": 6, "reorder_up_to": 30}).status_code == 200
+    sale = {"type": "sale", "product_id": shop.clock, "warehouse_id": shop.main, "quantity": 1}
+    requests = [
+        ("/api/inventory/movements", sale),
+        ("/api/inventory/movements", {**sale, "type": "receive", "warehouse_id": shop.backroom}),
+        ("/api/inventory/movements", {**sale, "type": "transfer", "to_warehouse_id": shop.backroom}),
+        ("/api/inventory/movements/batch", {"movements": [sale, {**sale, "warehouse_id": shop.backroom}]}),
+    ]
+    thresholds = set()
+    for path, body in requests:
+        response = acme.post(path, json=body)
+        assert response.status_code == 201, response.json
+        for level in response.json["levels"]:
+            assert level == acme.get(f"/api/inventory/{level['id']}").json
+            thresholds.add((level["warehouse_id"], level["threshold"]))
+    sheet = acme.post("/api/inventory/counts/import", data=b"sku,warehouse,counted\nRETRO-CLOCK,Main,3\n", content_type="text/csv")
+    assert sheet.status_code == 201, sheet.json
+    [level] = sheet.json["levels"]
+    assert level == acme.get(f"/api/inventory/{level['id']}").json
+    assert thresholds == {(shop.main, 6), (shop.backroom, 4)}  # the level's override; the product's
 
 
 @pytest.mark.parametrize("kind, reason", [("receive", None), ("return", None), ("adjust", "found in a drawer")])
@@ -225,10 +255,15 @@ def test_a_sale_where_the_product_has_no_level_finds_nothing_available(app, acme
     ("2025-03-01T10:00:00Z", "2025-03-01T10:00:00Z"),
     ("2025-03-01T12:00:00+02:00", "2025-03-01T10:00:00Z"),
     ("2025-03-01T05:30:00-04:30", "2025-03-01T10:00:00Z"),
+    # Stored in whole seconds on every database: the fraction is dropped, and the answer says so.
+    ("2025-03-01T10:00:00.999999Z", "2025-03-01T10:00:00Z"),
+    ("2025-03-01T10:00:00.5+00:00", "2025-03-01T10:00:00Z"),
 ])
 def test_occurred_at_is_read_as_utc_when_it_has_no_zone_and_answered_in_utc(acme, shop, sent, stored):
     [row] = moved(acme, type="receive", product_id=shop.clock, warehouse_id=shop.main, quantity=1, occurred_at=sent)["movements"]
     assert row["occurred_at"] == stored
+    [listed] = acme.get("/api/inventory/movements", query_string={"since": stored, "until": stored}).json["items"]
+    assert listed == row
 
 
 def test_occurred_at_defaults_to_now(acme, shop):

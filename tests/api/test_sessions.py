@@ -98,10 +98,14 @@ def test_with_both_a_bearer_header_and_the_cookie_the_header_wins_and_gets_no_cs
     assert acme.post("/api/warehouses", json={"name": "Depot"}).status_code == 201
 
 
-def test_a_sign_in_not_sent_as_json_is_refused_as_cross_site(client, acme):
-    # What a form on another site can send: text/plain that happens to parse as JSON.
-    body = '{"email": "%s", "password": "%s", "token_name": "="}' % (acme.email, PASSWORD)
-    response = client.post("/api/auth/session", data=body, content_type="text/plain")
+@pytest.mark.parametrize("content_type, body", [
+    # What a form on another site can send: text/plain that happens to parse as JSON…
+    ("text/plain", '{"email": "%s", "password": "%s", "token_name": "="}'),
+    # …or a form encoding, which is no JSON at all: refused as cross-site too, not as malformed.
+    ("application/x-www-form-urlencoded", "email=%s&password=%s"),
+])
+def test_a_sign_in_not_sent_as_json_is_refused_as_cross_site(client, acme, content_type, body):
+    response = client.post("/api/auth/session", data=body % (acme.email, PASSWORD), content_type=content_type)
     assert response.status_code == 403 and response.json["error"] == "csrf_failed"
     assert not response.headers.getlist("Set-Cookie")
 

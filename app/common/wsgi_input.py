@@ -1,0 +1,51 @@
+"""A request body the server cannot read is the client's fault: 400, not a 500 from inside a view.
+
+gunicorn reads a chunked body as the app asks for it, and a malformed one (a chunk size that is not
+hex, a chunk without its CRLF) raises its own parse errors from whichever read meets it: a JSON
+body's, a CSV upload's, a multipart form's. This middleware turns any error of reading the body
+into werkzeug's 400, which the error handlers answer as JSON (`bad_request`) like a body cut short.
+"""
+
+from werkzeug.exceptions import BadRequest, HTTPException
+
+
+class UnreadableBody(BadRequest):
+    description = "The request body could not be read: its chunked encoding is malformed or the connection broke"
+
+
+class UnreadableBodyIs400:
+    """WSGI middleware: wsgi.input whose read errors are UnreadableBody."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.input") is not None:
+            environ["wsgi.input"] = _Input(environ["wsgi.input"])
+        return self.app(environ, start_response)
+
+
+class _Input:
+    def __init__(self, stream):
+        self._stream = stream
+
+    def read(self, *args):
+        return self._reading(self._stream.read, *args)
+
+    def readline(self, *args):
+        return self._reading(self._stream.readline, *args)
+
+    def readlines(self, *args):
+        return self._reading(self._stream.readlines, *args)
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    @staticmethod
+    def _reading(method, *args):
+        try:
+            return method(*args)
+        except HTTPException:
+            raise
+        except Exception as error:  # the server's own parse errors, or the connection's
+            raise UnreadableBody() from error
