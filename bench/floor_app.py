@@ -48,7 +48,7 @@ def record():
                        "WHERE t.token_hash = %s AND t.revoked_at IS NULL", (digest,))
         user_id, company_id = cursor.fetchone()
         # The product is read by subqueries, which (unlike a join) take no lock on it, as the API's:
-        # whether it is active, its SKU and the level's effective threshold (for the answer).
+        # whether it is active, its SKU and its threshold (for the answer).
         cursor.execute(
             "SELECT l.id, l.on_hand, l.reserved, l.units_sold, (SELECT p.is_active FROM products p WHERE p.id = l.product_id), "
             "(SELECT p.sku FROM products p WHERE p.id = l.product_id), COALESCE(l.low_stock_threshold, "

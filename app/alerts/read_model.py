@@ -34,21 +34,16 @@ from app.warehouses.models import Warehouse
 def effective_threshold():
     """The effective threshold: level override → product → product type → company default (the
     query joins companies)."""
-    return sa.func.coalesce(
-        InventoryLevel.low_stock_threshold,
-        Product.low_stock_threshold,
-        ProductType.low_stock_threshold,
-        Company.default_low_stock_threshold,
-    )
+    return sa.func.coalesce(InventoryLevel.low_stock_threshold, *_PRODUCT_THRESHOLDS)
 
 
-def level_threshold():
-    """effective_threshold as a column of a query of levels alone: a scalar subquery of the level's
-    product, its type and its company."""
-    return (sa.select(effective_threshold()).select_from(Product)
-            .outerjoin(ProductType, ProductType.id == Product.product_type_id)
-            .join(Company, Company.id == Product.company_id)
-            .where(Product.id == InventoryLevel.product_id).scalar_subquery())
+def product_threshold():
+    """What a product's levels without an override of their own take as threshold: the product's →
+    its type's → the company default (the query joins the product's type and company)."""
+    return sa.func.coalesce(*_PRODUCT_THRESHOLDS)
+
+
+_PRODUCT_THRESHOLDS = (Product.low_stock_threshold, ProductType.low_stock_threshold, Company.default_low_stock_threshold)
 
 
 # What alert thresholds derive from, changed: each is `with …:` around the change (which the block

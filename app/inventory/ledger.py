@@ -14,11 +14,12 @@ import sqlalchemy.orm as so
 from app.common.chunks import CHUNK, chunks
 from app.common.time import utcnow
 from app.common.transaction import current_unit
-from app.alerts.read_model import level_threshold
+from app.alerts.read_model import product_threshold
 from app.common.upsert import upsert
+from app.companies.models import Company
 from app.extensions import db
 from app.inventory.models import InventoryLevel, StockMovement
-from app.products.models import Product
+from app.products.models import Product, ProductType
 
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
 
@@ -77,21 +78,22 @@ def _product_column(column):
 
 
 # The level and, read but not locked (a scalar subquery of a locking read takes no lock on MySQL
-# 8.0.22+ and MariaDB), whether its product is active and whether it is a bundle, its SKU and the
-# level's effective threshold (what an answer shows of a level).
+# 8.0.22+ and MariaDB), its product's state, SKU and threshold, as products.service.movable_products
+# reads them.
 _LOCK_ONE_WITH_PRODUCT = _LOCK_ONE.add_columns(
-    InventoryLevel.product_id.label("id"), _product_column(Product.is_active), _product_column(Product.is_bundle),
-    _product_column(Product.sku), level_threshold().label("threshold"))
+    InventoryLevel.product_id.label("id"), *map(_product_column, (Product.is_active, Product.is_bundle, Product.sku)),
+    sa.select(product_threshold()).outerjoin(ProductType, ProductType.id == Product.product_type_id)
+    .join(Company, Company.id == Product.company_id).where(Product.id == InventoryLevel.product_id)
+    .scalar_subquery().label("threshold"))
 
 
 def lock_level_with_product(company_id: int, product_id: int, warehouse_id: int) -> sa.Row | None:
     """lock_levels for one key that also reads the level's product, in one statement: a row of the
-    level (`InventoryLevel`, given its `sku` and `threshold` as inventory.service.describe does) and its
-    product's `id`, `is_active` and `is_bundle` — or None when the company has no such level."""
+    level (`InventoryLevel`) and its product's `id`, `is_active`, `is_bundle`, `sku` and `threshold`
+    — or None when the company has no such level."""
     row = db.session.execute(_LOCK_ONE_WITH_PRODUCT, {
         "company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id}).first()
     if row is not None:
-        row.InventoryLevel.sku, row.InventoryLevel.threshold = row.sku, row.threshold
         _watch([row.InventoryLevel])
     return row
 

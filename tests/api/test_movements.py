@@ -150,6 +150,18 @@ def test_every_kind_of_movement_answers_its_levels_as_the_inventory_shows_them(a
         for level in response.json["levels"]:
             assert level == acme.get(f"/api/inventory/{level['id']}").json
             thresholds.add((level["warehouse_id"], level["threshold"]))
+    # Levels whose threshold is not at hand are read: a bundle's parts, a level of an inactive warehouse.
+    gift = make_bundle(acme, "GIFT-SET", (shop.clock, 1))
+    assert acme.patch(f"/api/warehouses/{shop.backroom}", json={"is_active": False}).status_code == 200
+    requests = [
+        ("/api/inventory/movements", {**sale, "product_id": gift}),
+        ("/api/inventory/movements", {**sale, "warehouse_id": shop.backroom}),
+    ]
+    for path, body in requests:
+        response = acme.post(path, json=body)
+        assert response.status_code == 201, response.json
+        for level in response.json["levels"]:
+            assert level == acme.get(f"/api/inventory/{level['id']}").json
     sheet = acme.post("/api/inventory/counts/import", data=b"sku,warehouse,counted\nRETRO-CLOCK,Main,3\n", content_type="text/csv")
     assert sheet.status_code == 201, sheet.json
     [level] = sheet.json["levels"]
