@@ -46,6 +46,12 @@ def product_threshold():
 _PRODUCT_THRESHOLDS = (Product.low_stock_threshold, ProductType.low_stock_threshold, Company.default_low_stock_threshold)
 
 
+def with_product_threshold(statement: sa.Select) -> sa.Select:
+    """A query of products joined to what product_threshold reads: their type and company."""
+    return (statement.outerjoin(ProductType, ProductType.id == Product.product_type_id)
+            .join(Company, Company.id == Product.company_id))
+
+
 # What alert thresholds derive from, changed: each is `with …:` around the change (which the block
 # writes and flushes). With `when` false, they do nothing.
 

@@ -11,15 +11,14 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.alerts.read_model import product_threshold, with_product_threshold
 from app.common.chunks import CHUNK, chunks
 from app.common.time import utcnow
 from app.common.transaction import current_unit
-from app.alerts.read_model import product_threshold
 from app.common.upsert import upsert
-from app.companies.models import Company
 from app.extensions import db
 from app.inventory.models import InventoryLevel, StockMovement
-from app.products.models import Product, ProductType
+from app.products.models import Product
 
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
 
@@ -82,9 +81,8 @@ def _product_column(column):
 # reads them.
 _LOCK_ONE_WITH_PRODUCT = _LOCK_ONE.add_columns(
     InventoryLevel.product_id.label("id"), *map(_product_column, (Product.is_active, Product.is_bundle, Product.sku)),
-    sa.select(product_threshold()).outerjoin(ProductType, ProductType.id == Product.product_type_id)
-    .join(Company, Company.id == Product.company_id).where(Product.id == InventoryLevel.product_id)
-    .scalar_subquery().label("threshold"))
+    with_product_threshold(sa.select(product_threshold()).select_from(Product))
+    .where(Product.id == InventoryLevel.product_id).scalar_subquery().label("threshold"))
 
 
 def lock_level_with_product(company_id: int, product_id: int, warehouse_id: int) -> sa.Row | None:

@@ -13,7 +13,6 @@ from app.common.integrity import change_named, flush_or_name_taken, flush_or_sku
 from app.common.pagination import in_chunks, paginate
 from app.common.tenancy import get_owned, scoped
 from app.common.transaction import use_case
-from app.companies.models import Company
 from app.errors import InUse, ValidationFailed
 from app.extensions import db
 from app.inventory import service as inventory_service
@@ -166,11 +165,9 @@ def archive_product(company_id: int, product_id: int) -> None:
 
 # What a movement or an order needs of products it names: columns, not entities, in statements
 # built once (one product: the common case).
-_MOVABLE = (
-    sa.select(Product.id, Product.is_active, Product.is_bundle, Product.price, Product.sku,
-              read_model.product_threshold().label("threshold"))
-    .outerjoin(ProductType, ProductType.id == Product.product_type_id).join(Company, Company.id == Product.company_id)
-    .where(Product.company_id == sa.bindparam("company_id")))
+_MOVABLE = read_model.with_product_threshold(sa.select(
+    Product.id, Product.is_active, Product.is_bundle, Product.price, Product.sku, read_model.product_threshold().label("threshold"),
+)).where(Product.company_id == sa.bindparam("company_id"))
 _MOVABLE_ONE = _MOVABLE.where(Product.id == sa.bindparam("id"))
 _MOVABLE_MANY = _MOVABLE.where(Product.id.in_(sa.bindparam("ids", expanding=True)))
 
@@ -194,7 +191,7 @@ def movable_products(company_id: int, product_ids, *, field: str) -> dict[int, s
 
 
 def movable(product_id: int, product: sa.Row | None, field: str) -> sa.Row:
-    """The product (a row with its id, is_active, is_bundle and sku) if a movement or an order may name it."""
+    """The product (a row: see movable_product) if a movement or an order may name it."""
     if product is None:
         raise ValidationFailed(errors={field: [f"product {product_id} does not exist"]})
     if not product.is_active:
