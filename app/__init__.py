@@ -50,10 +50,11 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """Path ids are ASCII digits (`/api/orders/７` is no order) and beyond a 64-bit integer cannot exist:
-    answer 404 at routing, not a database error."""
+    """Path ids are ASCII digits without a leading zero (`/api/orders/７` and `/api/orders/007` are no
+    order: one resource, one URL) and beyond a 64-bit integer cannot exist: answer 404 at routing,
+    not a database error."""
 
-    regex = r"[0-9]+"
+    regex = r"[1-9][0-9]*"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
@@ -121,11 +122,13 @@ Errors are JSON:
 `{"code", "status", "error" (stable slug), "message", "errors" (per field, on 422)}`.
 Unknown fields in a request body are refused with 422 so that typos do not pass silently.
 Lists take `page` (≥ 1) and `per_page` (1–200, default 50) and answer
-`{"items", "page", "per_page", "total"}`.
+`{"items", "page", "per_page", "total"}`. Integers in a query string, and ids in a path, are ASCII
+digits (`1_0`, `１` → 422 in a query, 404 in a path).
 
 Bodies: JSON nested deeper than 32 levels → 400 `malformed_json`; a lone UTF-16 surrogate in any
 string or key → 422 naming where it sits; an integer of more than 40 digits → 422 `Out of range.`;
-a timestamp outside the years 1–9999 once in UTC → 422. Money is a JSON number or a plain decimal
+a timestamp outside the years 1–9999 once in UTC → 422; timestamps are stored in whole seconds. A
+body that cannot be read (a malformed chunked encoding) → 400 `bad_request`. Money is a JSON number or a plain decimal
 string in ASCII digits (no exponent, no separators); `"-0"` is `"0.00"`. Names are unique per
 company case-insensitively (full case folding) with accents significant, on every database.
 Idempotency keys are exact byte strings.

@@ -37,19 +37,17 @@ def effective_threshold():
     return sa.func.coalesce(InventoryLevel.low_stock_threshold, *_PRODUCT_THRESHOLDS)
 
 
-def product_threshold():
-    """What a product's levels without an override of their own take as threshold: the product's →
-    its type's → the company default (the query joins the product's type and company)."""
-    return sa.func.coalesce(*_PRODUCT_THRESHOLDS)
-
-
 _PRODUCT_THRESHOLDS = (Product.low_stock_threshold, ProductType.low_stock_threshold, Company.default_low_stock_threshold)
 
 
-def with_product_threshold(statement: sa.Select) -> sa.Select:
-    """A query of products joined to what product_threshold reads: their type and company."""
-    return (statement.outerjoin(ProductType, ProductType.id == Product.product_type_id)
-            .join(Company, Company.id == Product.company_id))
+def level_threshold():
+    """effective_threshold in a query of levels alone: the level's override, else its product's
+    threshold read by a scalar subquery of the product, its type and its company."""
+    product = (sa.select(sa.func.coalesce(*_PRODUCT_THRESHOLDS)).select_from(Product)
+               .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+               .join(Company, Company.id == Product.company_id)
+               .where(Product.id == InventoryLevel.product_id).scalar_subquery())
+    return sa.func.coalesce(InventoryLevel.low_stock_threshold, product)
 
 
 # What alert thresholds derive from, changed: each is `with …:` around the change (which the block

@@ -6,7 +6,19 @@ body's, a CSV upload's, a multipart form's. This middleware turns any error of r
 into werkzeug's 400, which the error handlers answer as JSON (`bad_request`) like a body cut short.
 """
 
-from werkzeug.exceptions import BadRequest, HTTPException
+import logging
+
+from werkzeug.exceptions import BadRequest
+
+try:
+    from gunicorn.http.errors import ParseException
+except ImportError:  # served by another WSGI server
+    ParseException = OSError
+
+# What reading a body can raise for the client's fault: gunicorn's parse errors, a connection that
+# broke (OSError, gunicorn's NoMoreData among them), a chunk size too large to be a number.
+_UNREADABLE = (ParseException, OSError, ValueError)
+log = logging.getLogger("stockflow.errors")
 
 
 class UnreadableBody(BadRequest):
@@ -45,7 +57,6 @@ class _Input:
     def _reading(method, *args):
         try:
             return method(*args)
-        except HTTPException:
-            raise
-        except Exception as error:  # the server's own parse errors, or the connection's
+        except _UNREADABLE as error:
+            log.info("unreadable request body: %r", error)
             raise UnreadableBody() from error

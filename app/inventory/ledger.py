@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.alerts.read_model import product_threshold, with_product_threshold
+from app.alerts.read_model import level_threshold
 from app.common.chunks import CHUNK, chunks
 from app.common.time import utcnow
 from app.common.transaction import current_unit
@@ -77,21 +77,23 @@ def _product_column(column):
 
 
 # The level and, read but not locked (a scalar subquery of a locking read takes no lock on MySQL
-# 8.0.22+ and MariaDB), its product's state, SKU and threshold, as products.service.movable_products
-# reads them.
+# 8.0.22+ and MariaDB), its product's state and SKU, and the level's effective threshold. The
+# subqueries read after the lock is granted: a threshold changed meanwhile (under the level's lock)
+# is the one read.
 _LOCK_ONE_WITH_PRODUCT = _LOCK_ONE.add_columns(
     InventoryLevel.product_id.label("id"), *map(_product_column, (Product.is_active, Product.is_bundle, Product.sku)),
-    with_product_threshold(sa.select(product_threshold()).select_from(Product))
-    .where(Product.id == InventoryLevel.product_id).scalar_subquery().label("threshold"))
+    level_threshold().label("threshold"))
 
 
 def lock_level_with_product(company_id: int, product_id: int, warehouse_id: int) -> sa.Row | None:
     """lock_levels for one key that also reads the level's product, in one statement: a row of the
-    level (`InventoryLevel`) and its product's `id`, `is_active`, `is_bundle`, `sku` and `threshold`
-    — or None when the company has no such level."""
+    level (`InventoryLevel`, given its `sku` and effective `threshold` as inventory.service.describe
+    does) and its product's `id`, `is_active` and `is_bundle` — or None when the company has no such
+    level."""
     row = db.session.execute(_LOCK_ONE_WITH_PRODUCT, {
         "company_id": company_id, "product_id": product_id, "warehouse_id": warehouse_id}).first()
     if row is not None:
+        row.InventoryLevel.sku, row.InventoryLevel.threshold = row.sku, row.threshold
         _watch([row.InventoryLevel])
     return row
 

@@ -84,7 +84,7 @@ def _record(company_id: int, user_id: int | None, items: list[dict], naming) -> 
             read_model.sales_counted((level, day, units) for (level, day), units in sold.items())
             ledger.write_levels(levels.values())
             ledger.insert(rows)
-        inventory_service.describe(company_id, levels.values(), products)
+        inventory_service.describe(company_id, levels.values())
     return rows, list(levels.values())
 
 

@@ -121,7 +121,7 @@ class MovementCreateSchema(Schema):
     to_warehouse_id = Id(allow_none=True, metadata={"description": "transfer only: the receiving warehouse"})
     reason = Text(max_length=255, allow_none=True, metadata={"description": "Required for remove and adjust"})
     reference = Text(max_length=120, allow_none=True, metadata={"description": "Your document number: delivery note, invoice…"})
-    occurred_at = PastDateTime(allow_none=True, metadata={"description": "When it happened (≤ now, default now); dates sales for analytics"})
+    occurred_at = PastDateTime(allow_none=True, metadata={"description": "When it happened (≤ now, default now); dates sales for analytics; stored in whole seconds"})
     expected_on_hand = StrictInteger(
         allow_none=True, validate=validate.Range(min=0, max=MAX_ON_HAND),
         metadata={"description": "count only: refuse with 409 stale_quantity if on_hand differs"},

@@ -39,19 +39,12 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
         read_model.levels_created(company_id, [level.id for level in levels])
 
 
-def describe(company_id: int, levels, products: dict) -> None:
-    """Give the levels a change holds the `sku` and effective `threshold` that an answer shows of a
-    level: from their product as the change read it (`products`: id → a row with its sku and
-    threshold, see products.service.movable_products) and their own override. Levels of products not
-    read (a bundle's parts) are read, one query per thousand."""
-    bare = {}
-    for level in levels:
-        product = products.get(level.product_id)
-        if product is None:
-            bare[level.id] = level
-        else:
-            override = level.low_stock_threshold
-            level.sku, level.threshold = product.sku, product.threshold if override is None else override
+def describe(company_id: int, levels) -> None:
+    """Give the levels a change holds (locked) the `sku` and effective `threshold` that an answer
+    shows of a level, read after their locks so that a threshold changed meanwhile is the one
+    answered: one query per thousand. Those read with them in their locking statement
+    (ledger.lock_level_with_product) are skipped."""
+    bare = {level.id: level for level in levels if "threshold" not in vars(level)}
     for chunk in chunks(sorted(bare)):
         query = _levels(company_id, InventoryLevel.id, Product.sku, effective_threshold()).where(InventoryLevel.id.in_(chunk))
         for level_id, sku, threshold in db.session.execute(query):

@@ -165,16 +165,15 @@ def archive_product(company_id: int, product_id: int) -> None:
 
 # What a movement or an order needs of products it names: columns, not entities, in statements
 # built once (one product: the common case).
-_MOVABLE = read_model.with_product_threshold(sa.select(
-    Product.id, Product.is_active, Product.is_bundle, Product.price, Product.sku, read_model.product_threshold().label("threshold"),
-)).where(Product.company_id == sa.bindparam("company_id"))
+_MOVABLE = sa.select(Product.id, Product.is_active, Product.is_bundle, Product.price).where(
+    Product.company_id == sa.bindparam("company_id"))
 _MOVABLE_ONE = _MOVABLE.where(Product.id == sa.bindparam("id"))
 _MOVABLE_MANY = _MOVABLE.where(Product.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def movable_product(company_id: int, product_id: int, *, field: str) -> sa.Row:
-    """A product named in a movement or an order (its id, is_active, is_bundle, price, sku and
-    threshold, as read_model.product_threshold): it must exist (else 422 on `field`) and be active."""
+    """A product named in a movement or an order (its id, is_active, is_bundle and price): it must
+    exist (else 422 on `field`) and be active."""
     return movable_products(company_id, [product_id], field=field)[product_id]
 
 
@@ -191,7 +190,7 @@ def movable_products(company_id: int, product_ids, *, field: str) -> dict[int, s
 
 
 def movable(product_id: int, product: sa.Row | None, field: str) -> sa.Row:
-    """The product (a row: see movable_product) if a movement or an order may name it."""
+    """The product (a row with its id, is_active and is_bundle) if a movement or an order may name it."""
     if product is None:
         raise ValidationFailed(errors={field: [f"product {product_id} does not exist"]})
     if not product.is_active:

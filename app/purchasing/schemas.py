@@ -59,14 +59,14 @@ class PurchaseOrderCreateSchema(PathNamedErrors):
     lines = OrderedLinesField(required=True)
     reference = Text(max_length=120, allow_none=True)
     notes = Text(max_length=2000, allow_none=True)
-    expected_at = StoredInstant(allow_none=True, metadata={"description": "When delivery is expected (a past date is accepted); whole seconds"})
+    expected_at = StoredInstant(allow_none=True, metadata={"description": "When delivery is expected (a past date is accepted); stored in whole seconds"})
 
 
 class PurchaseOrderUpdateSchema(PathNamedErrors):
     lines = OrderedLinesField(metadata={"description": "Replaces the whole list (1–500 lines); duplicate product lines are merged"})
     reference = Text(max_length=120, allow_none=True)
     notes = Text(max_length=2000, allow_none=True)
-    expected_at = StoredInstant(allow_none=True)
+    expected_at = StoredInstant(allow_none=True, metadata={"description": "Stored in whole seconds"})
 
     @validates_schema
     def something_to_change(self, data, **kwargs):
@@ -94,7 +94,7 @@ class ReceivedLineSchema(Schema):
 
 class ReceiptCreateSchema(PathNamedErrors):
     lines = fields.List(fields.Nested(ReceivedLineSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
-    occurred_at = PastDateTime(allow_none=True, metadata={"description": "When it arrived (≤ now, default now)"})
+    occurred_at = PastDateTime(allow_none=True, metadata={"description": "When it arrived (≤ now, default now); stored in whole seconds"})
     reference = Text(max_length=120, allow_none=True, metadata={"description": "The delivery note"})
 
 

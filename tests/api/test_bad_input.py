@@ -353,7 +353,8 @@ def test_per_page_200_is_the_largest_accepted(send, path):
         "/api/companies/-1",
         "/api/companies/abc",
         "/api/companies/1.0",
-        # Other scripts' digits: a full-width 1, an Arabic-Indic 1; one resource has one URL.
+        # Other scripts' digits (a full-width 1, an Arabic-Indic 1), leading zeros: one resource, one URL.
+        "/api/warehouses/01",
         "/api/warehouses/%EF%BC%91",
         "/api/warehouses/%D9%A1",
         "/api/users/%EF%BC%91",

@@ -95,7 +95,7 @@ def test_a_sheet_of_a_header_alone_counts_nothing(app, acme, main):
 
 def test_a_dry_run_answers_what_the_sheet_would_record_and_writes_nothing(app, acme, main, backroom):
     clock = make_product(acme, "CLOCK-1", {main: 10})
-    lamp = make_product(acme, "LAMP-1", {main: 4})
+    lamp = make_product(acme, "LAMP-1", {main: 4}, low_stock_threshold=2)
     sheet = f"sku,warehouse,counted,expected\nclock-1,main,8,10\nLAMP-1,{main},4,\nLAMP-1,BACKROOM,3,\n"
     before = database_state(app)
     response = acme.post(IMPORT, data=sheet.encode(), content_type="text/csv", query_string={"dry_run": "true"})
@@ -105,6 +105,9 @@ def test_a_dry_run_answers_what_the_sheet_would_record_and_writes_nothing(app, a
     assert sorted((level["product_id"], level["warehouse_id"], level["on_hand"], level["id"] is None)
                   for level in response.json["levels"]) == sorted(
         [(clock, main, 8, False), (lamp, main, 4, False), (lamp, backroom, 3, True)])  # the lamp's level in Backroom is new
+    # Each level as the inventory would show it, the new one too: the company default 10, the lamp's own 2.
+    assert sorted((level["sku"], level["warehouse_id"], level["threshold"]) for level in response.json["levels"]) == sorted(
+        [("CLOCK-1", main, 10), ("LAMP-1", main, 2), ("LAMP-1", backroom, 2)])
     assert database_state(app) == before
     assert acme.get("/api/events").json["items"] == []
     applied = send(acme, sheet)

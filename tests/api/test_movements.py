@@ -131,8 +131,8 @@ def test_the_answer_carries_the_ledger_rows_and_the_levels_after(acme, shop):
 
 
 def test_every_kind_of_movement_answers_its_levels_as_the_inventory_shows_them(acme, shop):
-    # A stocked level is read with its product in one statement; the others (created, both ends of a
-    # transfer, a batch's, a stock-take's) are described after: all answer what GET shows.
+    # A stocked level is read with its SKU and threshold in its locking statement; the others (created,
+    # both ends of a transfer, a batch's, a stock-take's) are read after their locks: all answer what GET shows.
     assert acme.patch(f"/api/products/{shop.clock}", json={"low_stock_threshold": 4}).status_code == 200
     [main] = acme.get("/api/inventory", query_string={"product_id": shop.clock}).json["items"]
     assert acme.patch(f"/api/inventory/{main['id']}", json={"low_stock_threshold": 6, "reorder_up_to": 30}).status_code == 200
@@ -150,7 +150,7 @@ def test_every_kind_of_movement_answers_its_levels_as_the_inventory_shows_them(a
         for level in response.json["levels"]:
             assert level == acme.get(f"/api/inventory/{level['id']}").json
             thresholds.add((level["warehouse_id"], level["threshold"]))
-    # Levels whose threshold is not at hand are read: a bundle's parts, a level of an inactive warehouse.
+    # A bundle's parts; a level of an inactive warehouse (which does not alert) still shows its threshold.
     gift = make_bundle(acme, "GIFT-SET", (shop.clock, 1))
     assert acme.patch(f"/api/warehouses/{shop.backroom}", json={"is_active": False}).status_code == 200
     requests = [

@@ -77,9 +77,12 @@ def test_a_receipt_past_the_largest_on_hand_names_its_line_and_changes_nothing(a
     for _ in range(2):  # 2 × 999,999,995: 10 short of the largest on hand, 2,000,000,000
         move(acme, "receive", ordered["battery"], ordered["main"], 999_999_995)
     before = database_state(app)
-    response = receive(acme, ordered["order"], 5, 11)
+    # The body names the battery's line first: the refusal names the body's line, not the order's.
+    clock_line, battery_line = (line["id"] for line in ordered["order"]["lines"])
+    response = acme.post(f"/api/purchase-orders/{ordered['order']['id']}/receipts", json={"lines": [
+        {"line_id": battery_line, "quantity": 11}, {"line_id": clock_line, "quantity": 5}]})
     assert (response.status_code, response.json["error"]) == (422, "validation_error")
-    assert response.json["errors"] == {"lines.1.quantity": ["on hand would exceed 2,000,000,000 units"]}
+    assert response.json["errors"] == {"lines.0.quantity": ["on hand would exceed 2,000,000,000 units"]}
     assert database_state(app) == before
 
 
