@@ -8,6 +8,7 @@ sets a default) each one writes its values to files there and a scrape adds them
 A scrape never fails for want of the database: that is when the operator needs it most.
 """
 
+import collections
 import os
 import threading
 import time
@@ -92,13 +93,13 @@ _PENDING = "stockflow.metrics.pending"
 
 def count_on_commit(counter: Counter, *labels: str) -> None:
     """Count one event when the current transaction commits; not at all if it rolls back."""
-    db.session.info.setdefault(_PENDING, []).append(counter.labels(*labels))
+    db.session.info.setdefault(_PENDING, collections.Counter())[counter, labels] += 1
 
 
 @event.listens_for(Session, "after_commit")
 def _count_committed(session):
-    for child in session.info.pop(_PENDING, ()):
-        child.inc()
+    for (counter, labels), events in session.info.pop(_PENDING, {}).items():
+        counter.labels(*labels).inc(events)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -11,6 +11,8 @@ Stored (see the README, "How it stays fast", for why):
   index `ix_inventory_levels_low` over them, which the database computes (inventory/models.py).
 
 Every change to what these derive from calls one entry point here, in the change's transaction.
+For a new level (levels_created) and a sale, the values are set on the session's level object and
+written with the level's stock (ledger.write_levels, or the session's flush).
 The entry points own the locking order: the affected levels first, in ascending id order, as every
 stock movement locks them before anything its ledger rows refer to.
 """
@@ -77,12 +79,23 @@ def company_thresholds_changed(company_id: int, *, when: bool = True):
     return _changing(company_id, when=when)
 
 
-def levels_created(company_id: int, level_ids: Iterable[int]) -> None:
-    """New levels, created and locked by the caller: give them theirs. By id, so that the statements
-    reach these levels through the primary key and touch no level another transaction holds; a
-    thousand at a time."""
-    for chunk in chunks(sorted(level_ids)):
-        _refresh(company_id, InventoryLevel.id.in_(chunk))
+def levels_created(company_id: int, levels: Iterable[InventoryLevel]) -> None:
+    """New levels (the session's objects), created and locked by the caller: give them their alert
+    threshold, which the caller writes with their stock (ledger.write_levels, or the session's
+    flush), and, for its answer, their `sku` and effective `threshold`, as inventory.service.describe
+    would. Read under _lock_sources' share locks, by id, so that the statements reach these levels through
+    the primary key and touch no level another transaction holds; a thousand at a time."""
+    by_id = {level.id: level for level in levels}
+    sku = sa.select(Product.sku).where(Product.id == InventoryLevel.product_id).scalar_subquery()
+    with db.session.no_autoflush:  # what is set here is written with the levels' stock
+        for chunk in chunks(sorted(by_id)):
+            where = InventoryLevel.id.in_(chunk)
+            _lock_sources(company_id, where)
+            found = db.session.execute(sa.select(InventoryLevel.id, sku, level_threshold(), _level_alert_threshold())
+                                       .where(InventoryLevel.company_id == company_id, where))
+            for level_id, level_sku, threshold, alert_threshold in found:
+                level = by_id[level_id]
+                level.sku, level.threshold, level.alert_threshold = level_sku, threshold, alert_threshold
 
 
 def recount_thresholds(company_id: int) -> None:
@@ -115,35 +128,48 @@ def _changing(company_id: int, *where, when: bool = True):
 
 
 def _refresh(company_id: int, *where) -> None:
-    """Recompute `alert_threshold` of the company's levels that match `where`, in the caller's transaction.
+    """Recompute `alert_threshold` of the company's levels that match `where`, in the caller's
+    transaction, under _lock_sources' share locks."""
+    _lock_sources(company_id, *where)
+    db.session.execute(
+        sa.update(InventoryLevel).where(InventoryLevel.company_id == company_id, *where)
+        .values(alert_threshold=_level_alert_threshold()).execution_options(synchronize_session=False)
+    )
 
-    It first takes shared locks on all it derives from: the company, the levels' warehouses,
-    products and types. So a concurrent change to any of it either committed before, and the UPDATE
-    (a later statement, so a fresh snapshot under READ COMMITTED) reads it, or waits until this
-    transaction commits and then refreshes these levels itself; a level still being created, which
-    that change cannot see, is covered too. Each locking read names a column of every table it
-    joins: MariaDB drops an outer join whose columns go unused, and then locks nothing there.
+
+def _lock_sources(company_id: int, *where) -> None:
+    """Take shared locks on all that the alert thresholds of the company's levels matching `where`
+    derive from: the company, the levels' warehouses, products and types.
+
+    So a concurrent change to any of it either committed before, and a later statement (a fresh
+    snapshot under READ COMMITTED) reads it, or waits until this transaction commits and then
+    refreshes these levels itself; a level still being created, which that change cannot see, is
+    covered too. Each locking read names a column of every table it joins: MariaDB drops an outer
+    join whose columns go unused, and then locks nothing there.
     """
-    level = InventoryLevel
-    scope = [level.company_id == company_id, *where]
+    scope = [InventoryLevel.company_id == company_id, *where]
     for locking in (
         sa.select(Company.default_low_stock_threshold).where(Company.id == company_id),
-        sa.select(Warehouse.is_active).where(Warehouse.id.in_(sa.select(level.warehouse_id).where(*scope))),
+        sa.select(Warehouse.is_active).where(Warehouse.id.in_(sa.select(InventoryLevel.warehouse_id).where(*scope))),
         sa.select(Product.low_stock_threshold, ProductType.low_stock_threshold)
         .outerjoin(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.id.in_(sa.select(level.product_id).where(*scope))),
+        .where(Product.id.in_(sa.select(InventoryLevel.product_id).where(*scope))),
     ):
         db.session.execute(locking.with_for_update(read=True)).all()
-    value = (
+
+
+def _level_alert_threshold():
+    """The alert threshold of the level a query reads (or updates): its effective threshold while its
+    product is active and not a bundle and its warehouse is active, else NULL. A scalar subquery:
+    one lookup by primary key of each table per level."""
+    level = InventoryLevel
+    return (
         sa.select(sa.case(
             (sa.and_(Product.is_active, Product.is_bundle.is_(False), Warehouse.is_active), effective_threshold())
         ))
         .select_from(sa.outerjoin(Product, ProductType, ProductType.id == Product.product_type_id))
         .where(Product.id == level.product_id, Warehouse.id == level.warehouse_id, Company.id == level.company_id)
         .scalar_subquery()
-    )
-    db.session.execute(
-        sa.update(level).where(*scope).values(alert_threshold=value).execution_options(synchronize_session=False)
     )
 
 

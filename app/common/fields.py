@@ -94,7 +94,7 @@ class UTCDateTime(fields.DateTime):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            return value.isoformat() + "Z"
         return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 

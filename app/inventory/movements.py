@@ -58,8 +58,8 @@ def _record(company_id: int, user_id: int | None, items: list[dict], naming) -> 
         # item at a time; with a warehouse not the company's, the item that names it says so below.
         missing = sorted(_creating_keys(products, items) - held.keys())
         if missing:
-            created, unknown = locked_levels(company_id, missing, create=True)
-            held.update(created if not unknown else {})
+            created, _ = created_levels(company_id, missing)
+            held.update(created)
 
         def lock(company_id, keys, *, create, fields):
             missing = [key for key in keys if key not in held]
@@ -239,23 +239,33 @@ def _item(index: int):
 
 def locked_levels(company_id: int, keys: list[tuple[int, int]], *, create: bool) -> tuple[dict, list[int]]:
     """Lock the levels of these (product, warehouse) keys in ascending id order, creating missing ones
-    if asked (and telling the alert read model): the levels by key, and the warehouses of missing
-    keys that are not the company's (then nothing is created).
+    if asked (created_levels): the levels by key, and the warehouses of missing keys that are not the
+    company's (then nothing is created).
 
     The common case — every level exists — costs one query: a level of the company proves its
-    warehouse is the company's. Only when one is missing are the warehouses checked, with a share
-    lock when creating, so that a concurrent deletion of the warehouse waits for these levels.
+    warehouse is the company's.
     """
     levels = ledger.lock_levels(company_id, keys)
     missing = [key for key in keys if key not in levels]
     if not missing:
         return levels, []
-    unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing}, placing_stock=create)
-    if create and not unknown:
-        created = ledger.create_levels(company_id, missing)
-        levels.update(created)
-        read_model.levels_created(company_id, [level.id for level in created.values()])
-    return levels, unknown
+    if not create:
+        return levels, missing_warehouses(company_id, {warehouse_id for _, warehouse_id in missing}, placing_stock=False)
+    created, unknown = created_levels(company_id, missing)
+    return {**levels, **created}, unknown
+
+
+def created_levels(company_id: int, keys: list[tuple[int, int]]) -> tuple[dict, list[int]]:
+    """Create the levels of these keys, which the caller found missing, lock them and tell the alert read
+    model: the levels by key (one a concurrent request created first is locked as it is), and the
+    warehouses that are not the company's (then nothing is created). The warehouses are checked
+    with a share lock, so that a concurrent deletion of one waits for these levels."""
+    unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in keys}, placing_stock=True)
+    if unknown:
+        return {}, unknown
+    created = ledger.create_levels(company_id, keys)
+    read_model.levels_created(company_id, created.values())
+    return created, []
 
 
 def _locked(company_id: int, keys: list[tuple[int, int]], *, create: bool, fields: dict[int, str]):

@@ -36,14 +36,15 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
             ledger.append(level, "receive", quantity, reason="initial stock", user_id=user_id)
     db.session.flush()
     if levels:
-        read_model.levels_created(company_id, [level.id for level in levels])
+        read_model.levels_created(company_id, levels)
+        ledger.write_levels(levels)  # their alert thresholds
 
 
 def describe(company_id: int, levels) -> None:
     """Give the levels a change holds (locked) the `sku` and effective `threshold` that an answer
     shows of a level, read after their locks so that a threshold changed meanwhile is the one
-    answered: one query per thousand. Those read with them in their locking statement
-    (ledger.lock_level_with_product) are skipped."""
+    answered: one query per thousand. Those that have them already are skipped: read in their
+    locking statement (ledger.lock_level_with_product), or when created (read_model.levels_created)."""
     bare = {level.id: level for level in levels if "threshold" not in vars(level)}
     for chunk in chunks(sorted(bare)):
         query = _levels(company_id, InventoryLevel.id, Product.sku, effective_threshold()).where(InventoryLevel.id.in_(chunk))

@@ -148,16 +148,16 @@ def test_levels_created_while_their_product_types_threshold_changes_get_the_curr
     assert len(assert_stock_invariants(app, acme.company_id)) == ROUNDS * len(products)
 
 
-# Exact interleavings: one request is held right after it refreshed the alert thresholds, before it
-# commits, while another runs; then it is released. Whichever waits for whichever, every level must
+# Exact interleavings: one request is held right after it refreshed (or, for a new level, read) the
+# alert thresholds, before it commits, while another runs; then it is released. Whichever waits for whichever, every level must
 # end with what the committed rows give.
 
 HELD = "held-request"
 
 
 def hold_after(monkeypatch, owner, name):
-    """Make `owner.name` (a refresh of alert thresholds) hold the request of the thread named HELD
-    right after it ran, until released. Returns the events (reached, release)."""
+    """Make `owner.name` (a refresh or a first reading of alert thresholds) hold the request of the
+    thread named HELD right after it ran, until released. Returns the events (reached, release)."""
     original, reached, release = getattr(owner, name), threading.Event(), threading.Event()
 
     def held(*args, **kwargs):
@@ -191,7 +191,7 @@ def interleave(app, held_request, hold, other_request):
     reached, release = hold
     first = started(app, held_request, HELD)
     try:
-        assert reached.wait(10), "the held request never reached its refresh of alert thresholds"
+        assert reached.wait(10), "the held request never reached its reading of alert thresholds"
         second = started(app, other_request, "other-request")
         second.join(timeout=1)
     finally:
@@ -213,8 +213,9 @@ def typed_products(account, stock, count=12, threshold=5):
 def test_a_product_types_threshold_changed_while_a_receive_creates_a_level_of_its_product_reaches_that_level(
         app, acme, monkeypatch):
     """A receive into a warehouse where the product has no level is held after it created the level
-    and set its alert threshold from the type's 5; meanwhile the type's threshold becomes 14. Either
-    that change waits for the receive or it reaches the new level: the level ends with 14."""
+    and read its alert threshold from the type's 5 (written with its stock); meanwhile the type's
+    threshold becomes 14. Either that change waits for the receive or it reaches the new level: the
+    level ends with 14."""
     main, depot = warehouse(acme, "Main"), warehouse(acme, "Depot")
     clocks, products = typed_products(acme, {main: 20})
     receive = {"type": "receive", "product_id": products[0], "warehouse_id": depot, "quantity": 3}
@@ -222,7 +223,7 @@ def test_a_product_types_threshold_changed_while_a_receive_creates_a_level_of_it
     received, changed = interleave(
         app,
         lambda client: client.post("/api/inventory/movements", json=receive, headers=acme.headers),
-        hold_after(monkeypatch, read_model, "_refresh"),
+        hold_after(monkeypatch, read_model, "levels_created"),
         lambda client: client.patch(f"/api/product-types/{clocks}", json={"low_stock_threshold": 14}, headers=acme.headers),
     )
 
