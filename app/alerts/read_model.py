@@ -82,9 +82,10 @@ def company_thresholds_changed(company_id: int, *, when: bool = True):
 def levels_created(company_id: int, levels: Iterable[InventoryLevel]) -> None:
     """New levels (the session's objects), created and locked by the caller: give them their alert
     threshold, which the caller writes with their stock (ledger.write_levels, or the session's
-    flush), and, for its answer, their `sku` and effective `threshold`, as inventory.service.describe
-    would. Read under _lock_sources' share locks, by id, so that the statements reach these levels through
-    the primary key and touch no level another transaction holds; a thousand at a time."""
+    flush), and, for its answer, their `sku` and effective `threshold`, as
+    inventory.service.describe would. Read under _lock_sources' share locks, by id, so that the
+    statements reach these levels through the primary key and touch no level another transaction
+    holds; a thousand at a time."""
     by_id = {level.id: level for level in levels}
     sku = sa.select(Product.sku).where(Product.id == InventoryLevel.product_id).scalar_subquery()
     with db.session.no_autoflush:  # what is set here is written with the levels' stock

@@ -129,7 +129,8 @@ def create_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, I
     return levels
 
 
-# What a movement changes on its level, and the alert threshold of a level it created (read_model.levels_created).
+# What a movement changes on its level, and the alert threshold of a level it created
+# (read_model.levels_created).
 WRITTEN_COLUMNS = frozenset({"on_hand", "reserved", "units_sold", "last_sold_on", "alert_threshold"})
 
 

@@ -256,8 +256,8 @@ def locked_levels(company_id: int, keys: list[tuple[int, int]], *, create: bool)
 
 
 def created_levels(company_id: int, keys: list[tuple[int, int]]) -> tuple[dict, list[int]]:
-    """Create the levels of these keys, which the caller found missing, lock them and tell the alert read
-    model: the levels by key (one a concurrent request created first is locked as it is), and the
+    """Create the levels of these keys, which the caller found missing, lock them and tell the alert
+    read model: the levels by key (one a concurrent request created first is locked as it is), and the
     warehouses that are not the company's (then nothing is created). The warehouses are checked
     with a share lock, so that a concurrent deletion of one waits for these levels."""
     unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in keys}, placing_stock=True)
