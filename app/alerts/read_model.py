@@ -83,17 +83,18 @@ def levels_created(company_id: int, levels: Iterable[InventoryLevel]) -> None:
     """New levels (the session's objects), created and locked by the caller: give them their alert
     threshold, which the caller writes with their stock (ledger.write_levels, or the session's
     flush), and, for its answer, their `sku` and effective `threshold`, as
-    inventory.service.describe would. Read under _lock_sources' share locks, by id, so that the
+    inventory.service.describe would. Read under _lock_sources' share locks, taken on the
+    levels' own warehouses and products (no level is read to find them), then by id, so that the
     statements reach these levels through the primary key and touch no level another transaction
     holds; a thousand at a time."""
     by_id = {level.id: level for level in levels}
     sku = sa.select(Product.sku).where(Product.id == InventoryLevel.product_id).scalar_subquery()
     with db.session.no_autoflush:  # what is set here is written with the levels' stock
         for chunk in chunks(sorted(by_id)):
-            where = InventoryLevel.id.in_(chunk)
-            _lock_sources(company_id, where)
+            _lock_sources_of(company_id, sorted({by_id[level_id].warehouse_id for level_id in chunk}),
+                             sorted({by_id[level_id].product_id for level_id in chunk}))
             found = db.session.execute(sa.select(InventoryLevel.id, sku, level_threshold(), _level_alert_threshold())
-                                       .where(InventoryLevel.company_id == company_id, where))
+                                       .where(InventoryLevel.company_id == company_id, InventoryLevel.id.in_(chunk)))
             for level_id, level_sku, threshold, alert_threshold in found:
                 level = by_id[level_id]
                 level.sku, level.threshold, level.alert_threshold = level_sku, threshold, alert_threshold
@@ -149,12 +150,18 @@ def _lock_sources(company_id: int, *where) -> None:
     join whose columns go unused, and then locks nothing there.
     """
     scope = [InventoryLevel.company_id == company_id, *where]
+    _lock_sources_of(company_id, sa.select(InventoryLevel.warehouse_id).where(*scope),
+                     sa.select(InventoryLevel.product_id).where(*scope))
+
+
+def _lock_sources_of(company_id: int, warehouse_ids, product_ids) -> None:
+    """_lock_sources for these warehouses and products: ids, or a query of them."""
     for locking in (
         sa.select(Company.default_low_stock_threshold).where(Company.id == company_id),
-        sa.select(Warehouse.is_active).where(Warehouse.id.in_(sa.select(InventoryLevel.warehouse_id).where(*scope))),
+        sa.select(Warehouse.is_active).where(Warehouse.id.in_(warehouse_ids)),
         sa.select(Product.low_stock_threshold, ProductType.low_stock_threshold)
         .outerjoin(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.id.in_(sa.select(InventoryLevel.product_id).where(*scope))),
+        .where(Product.id.in_(product_ids)),
     ):
         db.session.execute(locking.with_for_update(read=True)).all()
 

@@ -188,25 +188,41 @@ def _written(levels, columns, now) -> None:
         for column in columns:
             so.attributes.set_committed_value(level, column, getattr(level, column))
         so.attributes.set_committed_value(level, "updated_at", now)
+        state = sa.inspect(level)
+        if not state.committed_state and state.session is not None:
+            # Nothing else of it changed: no longer a dirty object that the session's next flush
+            # (every commit) would look over, only to find nothing to write.
+            state._commit_all(state.dict, state.session.identity_map)
 
 
 def append(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:
     """Write the ledger row recording a change the level has just made (its on_hand is after it),
     with the session's next flush."""
-    movement = entry(level, type, change, **refs)
+    movement = StockMovement(**_values(level, type, change, refs))
     db.session.add(movement)
     return movement
 
 
 def entry(level: InventoryLevel, type: str, change: int, **refs) -> StockMovement:
-    """The ledger row recording a change the level has just made, not yet written: see insert."""
-    return StockMovement(
-        company_id=level.company_id, product_id=level.product_id, warehouse_id=level.warehouse_id,
-        type=type, quantity_change=change, on_hand_after=level.on_hand, **refs,
-    )
+    """The ledger row recording a change the level has just made, not yet written: see insert.
+
+    Never added to the session, so its values go straight into its dict, a tenth of the cost of
+    the mapped constructor's instrumented attribute sets (a stock-take makes tens of thousands)."""
+    movement = _NEW_MOVEMENT()
+    vars(movement).update(_values(level, type, change, refs))
+    return movement
+
+
+_NEW_MOVEMENT = so.attributes.manager_of_class(StockMovement).new_instance
+
+
+def _values(level: InventoryLevel, type: str, change: int, refs: dict) -> dict:
+    return {"company_id": level.company_id, "product_id": level.product_id, "warehouse_id": level.warehouse_id,
+            "type": type, "quantity_change": change, "on_hand_after": level.on_hand, **refs}
 
 
 _ROW_COLUMNS = tuple(column.name for column in StockMovement.__table__.columns if column.name != "id")
+_NULLABLE = frozenset(column.name for column in StockMovement.__table__.columns if column.nullable and column.default is None)
 
 
 def insert(rows: list[StockMovement]) -> None:
@@ -216,18 +232,23 @@ def insert(rows: list[StockMovement]) -> None:
     if not rows:
         return
     now = utcnow()
-    for row in rows:
-        row.created_at = now
-        row.occurred_at = row.occurred_at or now
-    # Read from the rows' instance dicts: an attribute never set (no transfer, no order…) is None.
-    params = [{column: state.get(column) for column in _ROW_COLUMNS} for state in map(vars, rows)]
+    # The rows' own dicts, as entry filled them (never in the session: nothing tracks their changes).
+    # An attribute never set (no transfer, no order…) is None; a column no row sets is left out,
+    # to its default (NULL): fewer values to send.
+    states = [vars(row) for row in rows]
+    for state in states:
+        state["created_at"] = now
+        state["occurred_at"] = state.get("occurred_at") or now
+    columns = [column for column in _ROW_COLUMNS
+               if column not in _NULLABLE or any(state.get(column) is not None for state in states)]
+    params = [{column: state.get(column) for column in columns} for state in states]
     connection, table = db.session.connection(), StockMovement.__table__
     if len(rows) > 1 and connection.dialect.insert_executemany_returning_sort_by_parameter_order:
         ids = connection.execute(_INSERT.returning(table.c.id, sort_by_parameter_order=True), params).scalars().all()
     else:
         ids = [connection.execute(_INSERT, values).inserted_primary_key[0] for values in params]
-    for row, row_id in zip(rows, ids, strict=True):
-        row.id = row_id
+    for state, row_id in zip(states, ids, strict=True):
+        state["id"] = row_id
 
 
 _INSERT = sa.insert(StockMovement.__table__)
