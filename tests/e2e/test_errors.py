@@ -126,6 +126,21 @@ def test_a_malformed_chunked_body_is_a_400_and_changes_nothing(base_url, retro, 
     assert retro.get("/api/warehouses").json()["total"] == retro.get("/api/products").json()["total"] == 0
 
 
+@pytest.mark.parametrize("path, content_type, body", [
+    ("/api/warehouses", "application/json", b'{"name":"cut"}'),
+    ("/api/products/import", "text/csv", b"sku,name,price\r\nCUT-1,Cut,1.00\r\n"),
+])
+def test_a_body_that_ends_before_its_content_length_is_a_400_and_changes_nothing(base_url, retro, path, content_type, body):
+    # The client says 50 more bytes than it sends, then stops sending: what arrived is a valid body,
+    # but not the one announced.
+    code, headers, answer = raw_exchange(base_url, (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {retro.token}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body) + 50}\r\nConnection: close\r\n\r\n").encode() + body, half_close=True)
+    assert (code, headers["content-type"]) == (400, "application/json")
+    assert json.loads(answer)["error"] == "bad_request"
+    assert retro.get("/api/warehouses").json()["total"] == retro.get("/api/products").json()["total"] == 0
+
+
 def test_an_invalid_token_is_a_401_with_a_bearer_challenge(anonymous):
     response = anonymous.get("/api/products", headers={"Authorization": "Bearer not-a-real-token"})
     assert_error(response, 401, "unauthorized")
@@ -135,11 +150,14 @@ def test_an_invalid_token_is_a_401_with_a_bearer_challenge(anonymous):
 # What gunicorn answers itself, before the app runs: JSON too.
 
 
-def raw_exchange(base_url: str, request: bytes) -> tuple[int, dict, bytes]:
-    """Send raw bytes to the server; returns the status, headers and body of its answer."""
+def raw_exchange(base_url: str, request: bytes, *, half_close: bool = False) -> tuple[int, dict, bytes]:
+    """Send raw bytes to the server (then, if asked, stop sending); returns the status, headers and
+    body of its answer."""
     host, port = base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(request)
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
