@@ -208,8 +208,13 @@ def _record(claimed: Attempt, status_code: int | None, error: str | None, durati
     elif attempts > len(schedule):
         outcome["status"] = "failed"
     else:
-        retry_in = schedule[attempts - 1] * random.uniform(0.8, 1.2)
-        outcome["next_attempt_at"] = now + dt.timedelta(seconds=retry_in)
+        # Due after the schedule's delay with jitter, on the whole second after it (timestamps are
+        # whole seconds, and `claim` compares with a clock that is): the task retried `retry_in`
+        # seconds from now finds it due.
+        precise = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        due = precise + dt.timedelta(seconds=schedule[attempts - 1] * random.uniform(0.8, 1.2))
+        outcome["next_attempt_at"] = due.replace(microsecond=0) + dt.timedelta(seconds=1 if due.microsecond else 0)
+        retry_in = (outcome["next_attempt_at"] - precise).total_seconds()
     with use_case():
         db.session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id == claimed.delivery_id)
                            .values(**outcome).execution_options(synchronize_session=False))

@@ -4,6 +4,7 @@ receiver (tests/e2e/test_webhook_worker.py runs them in a real worker on a real 
 import datetime as dt
 import json
 import socket
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -93,11 +94,12 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_failed(app, acme):
         [delivery_id] = [d["id"] for d in deliveries(acme, webhook)]
         with app.app_context():
             retry_in = delivery.attempt(delivery_id)
-            assert 0.8 <= retry_in <= 1.2  # the schedule's first delay, with jitter
+            # The schedule's first delay with jitter, to the whole second the retry is due at.
+            assert 0.8 <= retry_in <= 2.2
             assert delivery.attempt(delivery_id) is None  # not due yet: nothing is sent
             db.session.execute(sa.update(WebhookDelivery).values(next_attempt_at=dt.datetime(2000, 1, 1)))
             db.session.commit()
-            assert 1.6 <= delivery.attempt(delivery_id) <= 2.4
+            assert 1.6 <= delivery.attempt(delivery_id) <= 3.4
             db.session.execute(sa.update(WebhookDelivery).values(next_attempt_at=dt.datetime(2000, 1, 1)))
             db.session.commit()
             assert delivery.attempt(delivery_id) is None  # the last retry of "1,2": failed, no more
@@ -107,6 +109,25 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_failed(app, acme):
         "status": "failed", "attempts": 3, "last_status_code": 500, "last_error": "answered 500", "next_attempt_at": None}
     retried = acme.post(f"/api/webhooks/{webhook['id']}/deliveries/{logged['id']}/retry")
     assert retried.status_code == 202 and (retried.json["status"], retried.json["attempts"]) == ("pending", 0)
+
+
+def test_a_retry_is_due_when_the_worker_comes_back_to_it(app, acme):
+    # The worker's task comes back `retry_in` seconds later (its countdown) and must find the
+    # delivery due, not a fraction of a second early; the time it is due at is a whole second.
+    with receiving(statuses=[500, 200]) as receiver:
+        webhook = subscribe(acme, receiver.url)
+        assert acme.post(f"/api/webhooks/{webhook['id']}/test").status_code == 202
+        [delivery_id] = [d["id"] for d in deliveries(acme, webhook)]
+        with app.app_context():
+            retry_in = delivery.attempt(delivery_id)
+            due_at = db.session.get(WebhookDelivery, delivery_id).next_attempt_at
+            db.session.rollback()
+            assert due_at.microsecond == 0 and due_at > utcnow()
+            time.sleep(retry_in)
+            assert delivery.attempt(delivery_id) is None  # succeeded: no retry
+        assert len(receiver.requests) == 2
+    [logged] = deliveries(acme, webhook)
+    assert (logged["status"], logged["attempts"], logged["next_attempt_at"]) == ("succeeded", 2, None)
 
 
 def test_a_redirect_is_not_followed_and_counts_as_a_failure(app, acme):
