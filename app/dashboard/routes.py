@@ -4,7 +4,7 @@ The dashboard is a client of the public JSON API and nothing else: these routes 
 every figure on its screens comes from an /api call made by the browser.
 """
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from app.dashboard.assets import Assets
 
@@ -44,7 +44,11 @@ def _page(template: str, csp: str):
 
 @blp.get("/")
 def home():
-    return redirect("/app/")
+    """To the dashboard; a client that does not follow redirects reads where things are, in JSON
+    like every other answer."""
+    response = jsonify(dashboard="/app/", docs="/docs", openapi="/openapi.json")
+    response.status_code, response.location = 302, "/app/"
+    return response
 
 
 @blp.get("/app/")

@@ -15,6 +15,8 @@ def page_assets(html: str) -> list[str]:
 def test_the_root_leads_to_the_dashboard(client):
     response = client.get("/")
     assert response.status_code == 302 and response.location == "/app/"
+    # JSON, as every answer of the API, for a client that does not follow it.
+    assert response.content_type == "application/json" and response.json["dashboard"] == "/app/"
 
 
 @pytest.mark.parametrize("path", ["/app/", "/docs"])
