@@ -6,6 +6,8 @@ from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
+from app.common.filters import fold
+
 
 def engine_options(config) -> dict:
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
@@ -40,6 +42,8 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # Searches compare folded text (app/common/filters.py), as MySQL's collation does.
+    dbapi_connection.create_function("stockflow_fold", 1, fold, deterministic=True)
 
 
 @event.listens_for(Engine, "begin")

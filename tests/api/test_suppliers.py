@@ -132,6 +132,14 @@ def test_q_finds_suppliers_whose_name_contains_it_in_any_case(acme):
     assert body["total"] == 2
 
 
+@pytest.mark.parametrize("q", ["société", "SOCIÉTÉ", "societe", "Soci"])
+def test_q_finds_names_whatever_their_case_and_accents_on_every_database(acme, q):
+    create_supplier(acme, "Société Horlogère")
+    create_supplier(acme, "ÅNGSTRÖM Optics")
+    assert [s["name"] for s in acme.get(f"/api/suppliers?q={q}").json["items"]] == ["Société Horlogère"]
+    assert [s["name"] for s in acme.get("/api/suppliers?q=angström").json["items"]] == ["ÅNGSTRÖM Optics"]
+
+
 def test_q_treats_percent_and_underscore_literally(acme):
     create_supplier(acme, "100% Springs")
     create_supplier(acme, "1000 Springs")
