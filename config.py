@@ -38,6 +38,9 @@ class Config:
     DB_POOL_RECYCLE = _int("DB_POOL_RECYCLE", 280)
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Seconds a read of a request body waits for the client's next bytes under gunicorn before the
+    # body is refused (400 bad_request). Keep it below GUNICORN_TIMEOUT.
+    BODY_READ_TIMEOUT = _int("BODY_READ_TIMEOUT", 10)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     TOKEN_TTL_DAYS = _int("TOKEN_TTL_DAYS", 30)
     # werkzeug.security method; tests lower the cost to keep the suite fast.

@@ -36,7 +36,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         "info": {"description": API_DESCRIPTION},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
-    app.wsgi_app = UnreadableBodyIs400(app.wsgi_app)
+    app.wsgi_app = UnreadableBodyIs400(app.wsgi_app, app.config["BODY_READ_TIMEOUT"])
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 

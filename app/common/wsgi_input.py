@@ -4,6 +4,10 @@ gunicorn reads a chunked body as the app asks for it, and a malformed one (a chu
 hex, a chunk without its CRLF) raises its own parse errors from whichever read meets it: a JSON
 body's, a CSV upload's, a multipart form's. This middleware turns any error of reading the body
 into werkzeug's 400, which the error handlers answer as JSON (`bad_request`) like a body cut short.
+
+A client that stops sending in the middle of its body would hold a sync worker until gunicorn's
+timeout kills it (and answers 500): under gunicorn, each read of the body waits at most
+`timeout` seconds (BODY_READ_TIMEOUT) for the next bytes, then the body is unreadable too.
 """
 
 import logging
@@ -28,18 +32,18 @@ class UnreadableBody(BadRequest):
 class UnreadableBodyIs400:
     """WSGI middleware: wsgi.input whose read errors are UnreadableBody."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, timeout: float | None = None):
+        self.app, self.timeout = app, timeout
 
     def __call__(self, environ, start_response):
         if environ.get("wsgi.input") is not None:
-            environ["wsgi.input"] = _Input(environ["wsgi.input"])
+            environ["wsgi.input"] = _Input(environ["wsgi.input"], environ.get("gunicorn.socket"), self.timeout)
         return self.app(environ, start_response)
 
 
 class _Input:
-    def __init__(self, stream):
-        self._stream = stream
+    def __init__(self, stream, sock=None, timeout: float | None = None):
+        self._stream, self._socket, self._timeout = stream, sock if timeout else None, timeout
 
     def read(self, *args):
         return self._reading(self._stream.read, *args)
@@ -53,10 +57,17 @@ class _Input:
     def __iter__(self):
         return iter(self.readline, b"")
 
-    @staticmethod
-    def _reading(method, *args):
+    def _reading(self, method, *args):
         try:
-            return method(*args)
+            if self._socket is None:
+                return method(*args)
+            # Only while the body is read: writing the answer keeps the server's own setting.
+            waited = self._socket.gettimeout()
+            self._socket.settimeout(self._timeout)
+            try:
+                return method(*args)
+            finally:
+                self._socket.settimeout(waited)
         except _UNREADABLE as error:
             log.info("unreadable request body: %r", error)
             raise UnreadableBody() from error

@@ -94,6 +94,8 @@ def server_environment(database_url: str) -> dict:
         # No worker serves this server: its events are kept in the outbox and their enqueue goes
         # to an in-process broker. test_webhook_worker.py runs a stack of its own on Redis.
         "BROKER_URL": "memory://",
+        # A stalled body is refused after this many seconds (test_errors.py waits it out).
+        "BODY_READ_TIMEOUT": "2",
         # The venv's scripts (flask, gunicorn) first, as they are on the image's PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
