@@ -26,7 +26,7 @@ log = logging.getLogger("stockflow.errors")
 
 
 class UnreadableBody(BadRequest):
-    description = "The request body could not be read: its chunked encoding is malformed or the connection broke"
+    description = "The request body could not be read: its chunked encoding is malformed, or it stopped before its end"
 
 
 class UnreadableBodyIs400:
