@@ -23,7 +23,6 @@ from decimal import Decimal, InvalidOperation
 from flask import request
 from webargs import core
 
-from app.common.wsgi_input import UnreadableBody
 from app.errors import MalformedJson, PayloadTooLarge, ValidationFailed
 
 MAX_DEPTH = 32
@@ -77,11 +76,8 @@ def request_body() -> bytes:
     A body with a Content-Length over the limit is refused before it is read (werkzeug). A streamed
     one (`Transfer-Encoding: chunked`) werkzeug reads up to the limit and silently cuts there: if
     the server still has a byte after a body that reached the limit, it is refused the same way.
-    A body that ends before its Content-Length (the client stopped sending) is unreadable: 400.
     """
     raw = request.get_data(cache=True)
-    if request.content_length is not None and len(raw) < request.content_length:
-        raise UnreadableBody()
     limit = request.max_content_length
     if request.content_length is None and limit is not None and len(raw) >= limit and request.environ["wsgi.input"].read(1):
         raise PayloadTooLarge(f"The body is over {limit:,} bytes")

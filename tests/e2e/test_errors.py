@@ -130,6 +130,9 @@ def test_a_malformed_chunked_body_is_a_400_and_changes_nothing(base_url, retro, 
 @pytest.mark.parametrize("path, content_type, body", [
     ("/api/warehouses", "application/json", b'{"name":"cut"}'),
     ("/api/products/import", "text/csv", b"sku,name,price\r\nCUT-1,Cut,1.00\r\n"),
+    ("/api/products/import", "multipart/form-data; boundary=b",
+     b'--b\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\nContent-Type: text/csv\r\n\r\n'
+     b"sku,name,price\r\nCUT-1,Cut,1.00\r\n\r\n--b--\r\n"),
 ])
 def test_a_body_that_ends_before_its_content_length_is_a_400_and_changes_nothing(base_url, retro, path, content_type, body):
     # The client says 50 more bytes than it sends, then stops sending: what arrived is a valid body,
