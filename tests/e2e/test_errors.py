@@ -149,19 +149,14 @@ def test_a_body_that_stalls_is_a_400_after_the_body_timeout_not_a_killed_worker(
     # Headers and half the body, then nothing more while the connection stays open: the worker
     # gives up on the body after BODY_READ_TIMEOUT (2 s for this server), well before gunicorn's
     # own timeout would kill it and answer 500.
-    host, port = base_url.removeprefix("http://").split(":")
     body = b'{"name":"stalled"}'
     started = time.monotonic()
-    with socket.create_connection((host, int(port)), timeout=20) as connection:
-        connection.sendall((
-            f"POST /api/warehouses HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {retro.token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body[:8])
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
+    code, headers, answer = raw_exchange(base_url, (
+        f"POST /api/warehouses HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {retro.token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body[:8])
     waited = time.monotonic() - started
-    head, _, payload = answer.partition(b"\r\n\r\n")
-    assert head.split()[1] == b"400" and json.loads(payload)["error"] == "bad_request"
+    assert (code, headers["content-type"]) == (400, "application/json")
+    assert json.loads(answer)["error"] == "bad_request"
     assert 1.5 < waited < 10
     assert retro.get("/api/warehouses").json()["total"] == 0
 
