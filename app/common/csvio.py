@@ -31,6 +31,8 @@ MAX_IMPORT_ROWS = 50_000
 MAX_PROBLEMS = 1_000
 # What a spreadsheet would read as the start of a formula (OWASP's list: = + - @, tab, carriage return).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text written behind quotes to be read as text: `'=x` means `=x`, so `'=x` itself is written `''=x`.
+_QUOTED_FORMULA = re.compile("'+[" + re.escape("".join(FORMULA_STARTS)) + "]")
 CSV_MEDIA_TYPE = "text/csv"
 
 
@@ -62,7 +64,8 @@ def read_sheet(required: tuple[str, ...], optional: tuple[str, ...] = (), ignore
     """The uploaded CSV file, checked: UTF-8, a header naming every `required` column once and no
     column outside `required`, `optional` and `ignored` (whose cells are dropped), one cell per column
     on every line, at most MAX_IMPORT_ROWS rows, no formula cell. Cells are trimmed; a cell written
-    as `'=…` (as the exports write text starting with a formula character) reads as `=…`.
+    as `'=…` (as the exports write text starting with a formula character) reads as `=…`, and `''=…`
+    (text that itself starts with `'=`) as `'=…`.
     Problems of the file as a whole raise ValidationFailed keyed `"<line>"` or `"<line>.<column>"`
     (or PayloadTooLarge); those of its cells are kept in the sheet, for checked_rows to answer
     with the others."""
@@ -146,7 +149,7 @@ def _row(line: int, header: list[str], cells: list[str], columns: dict[int, str]
             _problem(errors, f"{line}.{name}", "Starts like a spreadsheet formula; write it as '" + cell[:1] + "… to mean the text.")
             refused.add((line, name))
             continue
-        if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS:
+        if cell[:1] == "'" and _QUOTED_FORMULA.match(cell):
             cell = cell[1:]
         row[name] = cell
     return row
@@ -205,7 +208,8 @@ class ExportArgs(Schema):
         "`csv` (or no `format` and the header `Accept: text/csv`) answers every matching row, not one page, "
         "as a streamed `text/csv` attachment with a header row; the paging arguments are then ignored. "
         "Text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return get a leading `'` so that "
-        "a spreadsheet shows them as text; numbers stay numbers.")})
+        "a spreadsheet shows them as text, and so does text already starting with `'` before one of those "
+        "(`'=x` is written `''=x`), so that an exported sheet imports back unchanged; numbers stay numbers.")})
 
 
 class ImportArgs(Schema):
@@ -224,7 +228,7 @@ def cell(value) -> str | int | float | Decimal:
     if value is None:
         return ""
     if kind is str:
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return "'" + value if value.startswith(FORMULA_STARTS) or value[:1] == "'" and _QUOTED_FORMULA.match(value) else value
     if kind is bool:
         return "true" if value else "false"
     if kind is datetime:  # naive ones are UTC, as the database keeps them

@@ -154,7 +154,9 @@ class CountImport(MethodView):
     @blp.arguments(csvio.ImportArgs, location="query")
     @blp.response(201, MovementResultSchema)
     @blp.alt_response(200, schema=RehearsedResultSchema, description="`dry_run=true`: what the sheet would record, written nowhere")
-    @blp.alt_response(409, schema=ErrorSchema, description="stale_quantity: a row's `expected` is not the level's on_hand, keyed `\"<line>.expected\"`")
+    @blp.alt_response(409, schema=ErrorSchema, description=(
+        "stale_quantity: a row's `expected` is not the level's on_hand, keyed `\"<line>.expected\"`; insufficient_stock: "
+        "a row counts fewer units than pending orders hold reserved, keyed `\"<line>.counted\"`"))
     @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")
     @blp.alt_response(422, schema=ErrorSchema, description="validation_error: `errors` keyed `\"<line>.<column>\"`")
     @blp.doc(requestBody=csvio.IMPORT_BODY)
@@ -163,7 +165,7 @@ class CountImport(MethodView):
 
         Columns `sku,warehouse,counted[,expected]`: each row sets the level's on_hand to `counted`
         with a `count` movement (reason "stock-take import"), creating the level if the product was
-        not stocked there. `warehouse` is the warehouse's id or its name (case-insensitive). A row's
+        not stocked there; a count below what pending orders hold reserved is 409 `insufficient_stock`. `warehouse` is the warehouse's id or its name (case-insensitive). A row's
         `expected` refuses the whole sheet with 409 `stale_quantity` when on_hand is no longer that,
         as `expected_on_hand` does. Any other problem — an unknown, archived or bundle SKU, an unknown
         warehouse, a level counted twice, a bad cell, a missing or unknown column — is a 422 keyed

@@ -54,6 +54,18 @@ def test_a_bad_sheet_changes_nothing(app, acme, main, backroom, body, status, sl
     assert database_state(app) == before
 
 
+def test_a_count_below_what_orders_hold_reserved_is_refused_as_one_count_movement_is(app, acme, main):
+    clock = make_product(acme, "CLOCK-1", {main: 10})
+    order = acme.post("/api/orders", json={"warehouse_id": main, "items": [{"product_id": clock, "quantity": 4}]})
+    assert order.status_code == 201, order.json
+    before = database_state(app)
+    response = send(acme, "sku,warehouse,counted\nCLOCK-1,Main,3\n")
+    assert (response.status_code, response.json["error"]) == (409, "insufficient_stock"), response.json
+    assert "2.counted" in response.json["errors"]
+    assert database_state(app) == before
+    assert send(acme, "sku,warehouse,counted\nCLOCK-1,Main,4\n").status_code == 201
+
+
 def test_an_archived_product_is_named_by_its_line(acme, main):
     product = make_product(acme, "OLD-1", {main: 1})
     acme.delete(f"/api/products/{product}")

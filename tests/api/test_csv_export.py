@@ -134,4 +134,6 @@ def test_cells_neutralise_every_formula_start_and_keep_numbers():
 
     from app.common.csvio import cell
     assert [cell(text) for text in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=1")] == ["'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "a=1"]
+    # Text already quoted before a formula start gets one more quote, which the import takes off again.
+    assert [cell(text) for text in ("'=1", "''@a", "'a", "'", "'-")] == ["''=1", "'''@a", "'a", "'", "''-"]
     assert [cell(value) for value in (-3, Decimal("-0.50"), 0.25, True, None)] == [-3, Decimal("-0.50"), 0.25, "true", ""]

@@ -160,6 +160,21 @@ def test_a_bom_a_quoted_formula_and_a_multipart_upload_are_accepted(acme):
     assert upload.status_code == 200 and upload.json["created"] == 1
 
 
+def test_an_exported_sheet_imports_back_unchanged_whatever_quotes_and_formula_starts_its_text_holds(acme):
+    names = ["=SUM(A1)", "'=quoted", "''+twice", "'plain", "-dash", "@at", "'"]
+    for number, name in enumerate(names):
+        make_product(acme, f"RT-{number}", name=name)
+    exported = acme.get("/api/products", query_string={"format": "csv"}).get_data(as_text=True)
+    assert "''=quoted" in exported and "'''+twice" in exported
+    response = send(acme, exported)
+    assert response.status_code == 200, response.json
+    assert response.json == {"created": 0, "updated": 0, "unchanged": len(names), "dry_run": False}
+    assert [products(acme)[f"RT-{number}"]["name"] for number in range(len(names))] == names
+    # Typed by hand: `''=…` is the text `'=…`.
+    assert send(acme, "sku,name,price\nRT-0,''=typed,1\n").status_code == 200
+    assert products(acme)["RT-0"]["name"] == "'=typed"
+
+
 def test_sizes_over_the_limits_are_413_and_change_nothing(app, acme, monkeypatch):
     from app.common import csvio
     before = database_state(app)
