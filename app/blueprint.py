@@ -43,6 +43,24 @@ CSV_ANSWER = {200: {"content": {csvio.CSV_MEDIA_TYPE: {"schema": {"type": "strin
 WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
+def refuse_unknown_query(func):
+    """A request that changes something takes no query argument but those its view reads
+    (`query_arguments`, set by Blueprint.arguments): any other → 422 naming it, before anything is
+    done, so that a misspelt `?dryrun=true` is refused rather than ignored and the import done for real.
+    Reads ignore query arguments they do not take."""
+    known = getattr(func, "query_arguments", frozenset())
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        unknown = sorted(set(request.args) - known)
+        if unknown:
+            raise ValidationFailed(
+                "This request takes no such query argument; nothing was done", {name: ["Unknown query argument."] for name in unknown})
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 class JsonBodyParser(FlaskParser):
     """Parse a request body as JSON whatever its Content-Type.
 
@@ -67,6 +85,12 @@ class JsonBodyParser(FlaskParser):
         return self._makeproxy(args, schema)
 
 
+def _documents(func, status: int) -> bool:
+    """Whether the view's documentation already lists this status (an answer, or its arguments' 422)."""
+    apidoc = getattr(func, "_apidoc", {})
+    return any(status in apidoc.get(part, {}).get("responses", {}) for part in ("response", "arguments"))
+
+
 def _takes_many(field) -> bool:
     """Whether a query argument may be repeated, by webargs' rule: the field's own `is_multiple`,
     else whether it is a list or a tuple."""
@@ -80,7 +104,17 @@ class Blueprint(flask_smorest.Blueprint):
     def arguments(self, schema, *, location="json", **kwargs):
         """flask-smorest's, also documenting what a JSON body can get besides the 422 it documents itself.
         A schema class is instantiated once here rather than by webargs on every request."""
-        parse = super().arguments(schema() if isinstance(schema, type) else schema, location=location, **kwargs)
+        schema = schema() if isinstance(schema, type) else schema
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location == "query":
+            names = frozenset(field.data_key or name for name, field in schema.fields.items())
+
+            def declaring(func):
+                parsed = parse(func)
+                parsed.query_arguments = names  # what refuse_unknown_query lets through
+                return parsed
+
+            return declaring
         if location != "json":
             return parse
 
@@ -101,10 +135,12 @@ class Blueprint(flask_smorest.Blueprint):
         """Require a bearer token whose user has at least `role`; documents 401/403, 429 and 503."""
 
         def decorator(func):
+            checked = refuse_unknown_query(func) if func.__name__ in WRITES else func
+
             @wraps(func)
             def wrapper(*args, **kwargs):
                 require(role)
-                return func(*args, **kwargs)
+                return checked(*args, **kwargs)
 
             documented = self.doc(security=[{"bearerAuth": []}])(wrapper)
             documented = self.alt_response(
@@ -115,6 +151,9 @@ class Blueprint(flask_smorest.Blueprint):
                 refusals.append("csrf_failed: made with the dashboard's session cookie but without its X-CSRF-Token")
             if refusals:
                 documented = self.alt_response(403, schema=ErrorSchema, description="; ".join(refusals))(documented)
+            if func.__name__ in WRITES and not _documents(func, 422):
+                documented = self.alt_response(
+                    422, schema=ErrorSchema, description="validation_error: a query argument this request does not take")(documented)
             # Every /api path counts against the caller's per-token rate limit.
             documented = self.alt_response(
                 429, schema=ErrorSchema, headers=RETRY_AFTER, description="rate_limited: too many requests with this token"

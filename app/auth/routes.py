@@ -20,7 +20,7 @@ from app.auth.schemas import (
     UserUpdateSchema,
 )
 from app.auth.security import csrf_token, current_company_id, current_token, current_user
-from app.blueprint import Blueprint
+from app.blueprint import Blueprint, refuse_unknown_query
 from app.common.bearer import SESSION_COOKIE
 from app.common.digests import sha256_hex
 from app.common.pagination import PageArgs, page_of
@@ -45,6 +45,7 @@ auth_limit = limiter.limit(_auth_limit, key_func=get_remote_address)
 class Register(MethodView):
     @auth_limit
     @retry_on_deadlock
+    @refuse_unknown_query
     @auth_blp.arguments(RegisterSchema)
     @auth_blp.response(201, RegisteredSchema)
     @auth_blp.alt_response(409, schema=ErrorSchema, description="email_taken")
@@ -60,6 +61,7 @@ class Register(MethodView):
 class Token(MethodView):
     @auth_limit
     @retry_on_deadlock
+    @refuse_unknown_query
     @auth_blp.arguments(LoginSchema)
     @auth_blp.response(200, TokenSchema)
     @auth_blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
@@ -96,6 +98,7 @@ def _sent_as_json(view):
 class Session(MethodView):
     @auth_limit
     @retry_on_deadlock
+    @refuse_unknown_query
     @_sent_as_json
     @auth_blp.arguments(LoginSchema)
     @auth_blp.response(201, SessionSchema)

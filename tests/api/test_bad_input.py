@@ -548,6 +548,30 @@ def test_a_query_argument_given_twice_is_refused_naming_it(send, path, query, pa
     assert response.json["errors"] == {param: ["Give it once."]}
 
 
+@pytest.mark.parametrize("method, path", endpoints(*WRITES))
+def test_a_write_with_a_query_argument_it_does_not_take_is_refused_naming_it(send, snapshot, method, path):
+    before = snapshot()
+    response = send(method, f"{path}?dryrun=true&page=1", json=VALID[(method, path)][0])
+    assert_invalid(response, "dryrun", "page")
+    assert response.json["errors"] == {"dryrun": ["Unknown query argument."], "page": ["Unknown query argument."]}
+    assert snapshot() == before
+
+
+def test_a_misspelt_dry_run_writes_nothing_and_reads_ignore_arguments_they_do_not_take(app, acme, send):
+    before = database_state(app)
+    sheet = {"data": b"sku,name,price\nQ-1,Query,1\n", "content_type": "text/csv"}
+    for query in ("dryrun=true", "DRY_RUN=true", "dry_run=true&dryrun=true"):
+        response = send("POST", f"/api/products/import?{query}", **sheet)
+        assert_invalid(response, *(name for name in ("dryrun", "DRY_RUN") if name in query))
+    assert send("DELETE", "/api/warehouses/{warehouse}?force=true").status_code == 422
+    assert send("POST", "/api/inventory/movements/batch?dry_run=true", json={"movements": []}).json["errors"] == {
+        "dry_run": ["Unknown query argument."]}
+    assert database_state(app) == before
+    assert send("POST", "/api/products/import?dry_run=true", **sheet).json["created"] == 1
+    assert database_state(app) == before
+    assert send("GET", "/api/warehouses?cache=123").status_code == 200
+
+
 @pytest.mark.parametrize(
     "path, body, field",
     [
