@@ -121,7 +121,8 @@ then send `Authorization: Bearer <token>`. (The dashboard at `/app/` signs in wi
 Errors are JSON:
 `{"code", "status", "error" (stable slug), "message", "errors" (per field, on 422)}`.
 Unknown fields in a request body are refused with 422 so that typos do not pass silently, and so
-are query arguments a write does not take (`?dryrun=true`); reads ignore those they do not take.
+are query arguments a write does not take (`?dryrun=true`) and keys given twice in one object of a
+body; reads ignore query arguments they do not take.
 Lists take `page` (≥ 1) and `per_page` (1–200, default 50) and answer
 `{"items", "page", "per_page", "total"}`. Integers in a query string, and ids in a path, are ASCII
 digits (`1_0`, `１` → 422 in a query, 404 in a path).

@@ -5,7 +5,9 @@ Idempotency-Key fingerprint alike. What it refuses, it refuses before any use ca
 
 - not JSON, not UTF-8, or nested deeper than MAX_DEPTH → 400 malformed_json;
 - a string (or key) holding a lone UTF-16 surrogate (`"\\ud800"`), which no database column or
-  password hash can encode → 422 naming the field.
+  password hash can encode → 422 naming the field;
+- a key given twice in one object (`{"type": "receive", "type": "sale"}`), which parsers read
+  differently (first or last wins) → 422 naming the field, as a query argument given twice is.
 
 A number with a fraction or an exponent is read as a Decimal, never a float: `19.999999999999999999`
 stays what it says (and is refused for its places) rather than becoming the float 20.0.
@@ -46,12 +48,27 @@ def _fraction(literal: str) -> Decimal:
         return HugeNumber("Infinity")
 
 
+class _Repeated(dict):
+    """An object of the body in which some keys (`repeated`) appear more than once: _check refuses it."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        seen = set()
+        document = _Repeated(document)
+        document.repeated = sorted({key for key, _ in pairs if key in seen or seen.add(key)})
+    return document
+
+
 def parse_json(raw: bytes):
     """The JSON document in `raw`, checked as the module says; `core.missing` for an empty body."""
     if not raw:
         return core.missing
     try:
-        document = json.loads(raw.decode("utf-8"), parse_int=_integer, parse_float=_fraction)
+        document = json.loads(raw.decode("utf-8"), parse_int=_integer, parse_float=_fraction, object_pairs_hook=_object)
     except UnicodeDecodeError:
         raise MalformedJson(errors={"body": ["Not UTF-8."]}) from None
     except RecursionError:
@@ -85,7 +102,7 @@ def request_body() -> bytes:
 
 
 def _check(document) -> None:
-    """Refuse nesting past MAX_DEPTH and lone surrogates, walking the document without recursion."""
+    """Refuse nesting past MAX_DEPTH, lone surrogates and repeated keys, walking the document without recursion."""
     stack = [(document, (), 1)]
     while stack:
         value, path, depth = stack.pop()
@@ -95,6 +112,9 @@ def _check(document) -> None:
             if not value.isascii() and _LONE_SURROGATE.search(value):
                 raise ValidationFailed(errors={_field(path): ["Contains a lone surrogate: not valid Unicode text."]})
         elif isinstance(value, dict):
+            if type(value) is _Repeated:
+                raise ValidationFailed("A key appears more than once in an object of the body",
+                                       {_field((*path, key)): ["Give it once."] for key in value.repeated})
             for key, item in value.items():
                 if not key.isascii() and _LONE_SURROGATE.search(key):
                     raise ValidationFailed(errors={_field(path): ["A key contains a lone surrogate: not valid Unicode text."]})

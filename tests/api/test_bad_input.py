@@ -549,6 +549,32 @@ def test_a_query_argument_given_twice_is_refused_naming_it(send, path, query, pa
 
 
 @pytest.mark.parametrize("method, path", endpoints(*WRITES))
+def test_a_key_given_twice_in_a_body_is_refused_naming_it_whichever_value_comes_last(send, snapshot, ids, method, path):
+    body = fill(VALID[(method, path)][0], ids)
+    field, value = next(iter(body.items()))
+    rest = json.dumps({key: item for key, item in body.items() if key != field})[1:-1]
+    before = snapshot()
+    for first, last in ((value, value), ("", value), (value, "")):
+        # The valid body with its first field given twice: `{"name": "", ..., "name": "Overflow"}`.
+        text = "{%s: %s, %s, %s: %s}" % (json.dumps(field), json.dumps(first), rest, json.dumps(field), json.dumps(last))
+        response = send(method, path, data=text.replace(", , ", ", "), content_type="application/json")
+        assert_invalid(response, field)
+        assert response.json["errors"] == {field: ["Give it once."]}
+    assert snapshot() == before
+
+
+def test_a_key_given_twice_inside_a_batch_item_is_named_by_its_path(app, acme, send, ids):
+    product = make_product(acme, "TWICE-1")
+    before = database_state(app)
+    text = ('{"movements": [{"type": "receive", "product_id": %d, "warehouse_id": %d, "quantity": 5, "type": "sale"}]}'
+            % (product, ids["warehouse"]))
+    response = send("POST", "/api/inventory/movements/batch", data=text, content_type="application/json")
+    assert_invalid(response)
+    assert response.json["errors"] == {"movements.0.type": ["Give it once."]}
+    assert database_state(app) == before
+
+
+@pytest.mark.parametrize("method, path", endpoints(*WRITES))
 def test_a_write_with_a_query_argument_it_does_not_take_is_refused_naming_it(send, snapshot, method, path):
     before = snapshot()
     response = send(method, f"{path}?dryrun=true&page=1", json=VALID[(method, path)][0])
