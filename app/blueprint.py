@@ -111,7 +111,8 @@ class Blueprint(flask_smorest.Blueprint):
 
             def declaring(func):
                 parsed = parse(func)
-                parsed.query_arguments = names  # what refuse_unknown_query lets through
+                # What refuse_unknown_query lets through, with those of any other query schema of the view.
+                parsed.query_arguments = names | getattr(parsed, "query_arguments", frozenset())
                 return parsed
 
             return declaring

@@ -149,7 +149,7 @@ def _row(line: int, header: list[str], cells: list[str], columns: dict[int, str]
             _problem(errors, f"{line}.{name}", "Starts like a spreadsheet formula; write it as '" + cell[:1] + "… to mean the text.")
             refused.add((line, name))
             continue
-        if cell[:1] == "'" and _QUOTED_FORMULA.match(cell):
+        if _QUOTED_FORMULA.match(cell):
             cell = cell[1:]
         row[name] = cell
     return row

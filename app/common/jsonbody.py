@@ -102,8 +102,9 @@ def request_body() -> bytes:
 
 
 def _check(document) -> None:
-    """Refuse nesting past MAX_DEPTH, lone surrogates and repeated keys, walking the document without recursion."""
-    stack = [(document, (), 1)]
+    """Refuse nesting past MAX_DEPTH, lone surrogates and repeated keys, walking the document without
+    recursion; repeated keys once the whole document has passed the other two checks."""
+    stack, repeated = [(document, (), 1)], {}
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -113,14 +114,15 @@ def _check(document) -> None:
                 raise ValidationFailed(errors={_field(path): ["Contains a lone surrogate: not valid Unicode text."]})
         elif isinstance(value, dict):
             if type(value) is _Repeated:
-                raise ValidationFailed("A key appears more than once in an object of the body",
-                                       {_field((*path, key)): ["Give it once."] for key in value.repeated})
+                repeated.update((_field((*path, key)), ["Give it once."]) for key in value.repeated)
             for key, item in value.items():
                 if not key.isascii() and _LONE_SURROGATE.search(key):
                     raise ValidationFailed(errors={_field(path): ["A key contains a lone surrogate: not valid Unicode text."]})
                 stack.append((item, (*path, key), depth + 1))
         elif isinstance(value, list):
             stack.extend((item, (*path, str(index)), depth + 1) for index, item in enumerate(value))
+    if repeated:
+        raise ValidationFailed("A key appears more than once in an object of the body", repeated)
 
 
 def _field(path: tuple[str, ...]) -> str:

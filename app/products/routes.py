@@ -135,7 +135,8 @@ class ProductImport(MethodView):
         Any problem — a bad cell, a SKU twice in the file or used by another company, a missing
         column, an unknown one — answers 422 with `errors` keyed `"<line>.<column>"` (the header is
         line 1; `"<line>"` for a whole line), and nothing is written. `dry_run=true` answers the
-        same counts (or the same problems) and never writes. While an import that names types or
+        same counts (or the same problems) and never writes; any other query argument (a misspelt
+        `dryrun`) is 422 naming it, before the file is read. While an import that names types or
         thresholds runs, the company's stock levels are locked (their alert thresholds are
         recomputed at the end): movements wait for it.
         """

@@ -47,6 +47,20 @@ def test_a_lone_surrogate_in_a_key_names_the_object_holding_it():
     assert list(refusal(b'{"\\udfff": 1}').errors) == ["body"]
 
 
+def test_a_key_given_twice_is_named_by_its_path_wherever_it_is():
+    error = refusal(b'{"a": 1, "a": 1, "lines": [{"q": 1}, {"q": 1, "q": 2, "r": 0, "r": 0}]}')
+    assert isinstance(error, ValidationFailed)
+    assert error.errors == {"a": ["Give it once."], "lines.1.q": ["Give it once."], "lines.1.r": ["Give it once."]}
+    assert parse_json(b'{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}') == {"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}
+
+
+def test_a_body_too_deep_or_with_a_lone_surrogate_key_is_refused_for_that_whatever_it_repeats():
+    deep = b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1)
+    assert isinstance(refusal(b'{"n": 1, "n": 2, "z": ' + deep + b"}"), MalformedJson)
+    # Never echoed back as a key of `errors`: no client could decode it.
+    assert refusal(b'{"n": 1, "\\ud800": 1, "\\ud800": 2}').errors == {"body": ["A key contains a lone surrogate: not valid Unicode text."]}
+
+
 def test_a_surrogate_pair_is_one_character():
     assert parse_json(b'{"name": "\\ud83d\\udce6"}') == {"name": "\U0001f4e6"}
 
