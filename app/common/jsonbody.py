@@ -18,6 +18,7 @@ number whose exponent no decimal can hold (`1e9999999999999999999`). Either beco
 which the fields refuse as out of range with a 422 naming themselves.
 """
 
+import collections
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -57,9 +58,8 @@ class _Repeated(dict):
 def _object(pairs: list[tuple[str, object]]) -> dict:
     document = dict(pairs)
     if len(document) < len(pairs):
-        seen = set()
         document = _Repeated(document)
-        document.repeated = sorted({key for key, _ in pairs if key in seen or seen.add(key)})
+        document.repeated = sorted(key for key, count in collections.Counter(key for key, _ in pairs).items() if count > 1)
     return document
 
 

@@ -166,7 +166,8 @@ class CountImport(MethodView):
 
         Columns `sku,warehouse,counted[,expected]`: each row sets the level's on_hand to `counted`
         with a `count` movement (reason "stock-take import"), creating the level if the product was
-        not stocked there; a count below what pending orders hold reserved is 409 `insufficient_stock`. `warehouse` is the warehouse's id or its name (case-insensitive). A row's
+        not stocked there; a count below what pending orders hold reserved is 409
+        `insufficient_stock`. `warehouse` is the warehouse's id or its name (case-insensitive). A row's
         `expected` refuses the whole sheet with 409 `stale_quantity` when on_hand is no longer that,
         as `expected_on_hand` does. Any other problem — an unknown, archived or bundle SKU, an unknown
         warehouse, a level counted twice, a bad cell, a missing or unknown column — is a 422 keyed
