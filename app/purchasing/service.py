@@ -151,7 +151,8 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
     Duplicate product lines are merged by summing their quantities; a unit cost defaults to the
     product's link to the supplier. Unknown products, conflicting or missing unit costs and merged
     quantities over the limit → 422 naming the line; then a bundle → 409 bundle_has_no_stock and an
-    archived product → 409 in_use.
+    archived product → 409 in_use. The unit cost of a product that cannot be ordered is not asked
+    for: its line is answered with that 409, not with a 422 asking for what would not help.
     """
     ids = {line["product_id"] for line in lines}
     products = {p.id: p for p in db.session.scalars(
@@ -169,6 +170,9 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
             continue
         # A line without a unit cost costs what the link says: merged with a line that names
         # another cost, one of the two would be silently wrong.
+        if not _orderable(products[product_id]):  # refused below, whatever its quantity and cost
+            merged.setdefault(product_id, {"index": index, "quantity": 0, "unit_cost": None})
+            continue
         cost = line.get("unit_cost")
         cost = link_costs.get(product_id) if cost is None else cost
         first = merged.setdefault(product_id, {"index": index, "quantity": 0, "unit_cost": cost})
@@ -183,7 +187,7 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
     for product_id, line in merged.items():
         if line["quantity"] > MAX_QUANTITY:
             errors[f"lines.{line['index']}.quantity"] = [f"the lines of product {product_id} add up to more than {MAX_QUANTITY:,}"]
-        if line["unit_cost"] is None:
+        if line["unit_cost"] is None and _orderable(products[product_id]):
             errors[f"lines.{line['index']}.unit_cost"] = [_NO_UNIT_COST]
     if errors:
         raise ValidationFailed(errors=errors)
@@ -195,6 +199,10 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
         if not products[product_id].is_active:
             raise InUse(f"Product {product_id} is archived: it cannot be ordered", {field: ["archived"]})
     return [(product_id, line["quantity"], line["unit_cost"]) for product_id, line in merged.items()]
+
+
+def _orderable(product: Product) -> bool:
+    return product.is_active and not product.is_bundle
 
 
 def levels_for(company_id: int, warehouse_id: int, product_ids: list[int]) -> dict[int, InventoryLevel]:

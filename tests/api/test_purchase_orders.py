@@ -104,18 +104,30 @@ def test_another_companys_or_an_unknown_id_in_the_body_is_refused_naming_it(app,
     assert database_state(app) == before
 
 
-def test_a_bundle_cannot_be_ordered(app, acme, buying):
+@pytest.mark.parametrize("line", [("box", 1, "9.00"), ("box", 1)], ids=["with a unit cost", "without one"])
+def test_a_bundle_cannot_be_ordered(app, acme, buying, line):
     before = database_state(app)
-    response = draft(acme, buying["tick"], buying["main"], (buying["box"], 1, "9.00"))
+    response = draft(acme, buying["tick"], buying["main"], (buying[line[0]], *line[1:]))
     assert (response.status_code, response.json["error"]) == (409, "bundle_has_no_stock")
+    assert response.json["errors"] == {"lines.0.product_id": ["a bundle holds no stock"]}
     assert database_state(app) == before
 
 
-def test_an_archived_product_cannot_be_ordered(app, acme, buying):
-    acme.delete(f"/api/products/{buying['clock']}")
+@pytest.mark.parametrize("product", ["clock", "lamp"], ids=["its link has a cost", "no cost anywhere"])
+def test_an_archived_product_cannot_be_ordered(app, acme, buying, product):
+    acme.delete(f"/api/products/{buying[product]}")
     before = database_state(app)
-    response = draft(acme, buying["tick"], buying["main"], (buying["clock"], 1))
+    response = draft(acme, buying["tick"], buying["main"], (buying["battery"], 1), (buying[product], 1))
     assert (response.status_code, response.json["error"]) == (409, "in_use")
+    assert response.json["errors"] == {"lines.1.product_id": ["archived"]}
+    assert database_state(app) == before
+
+
+def test_a_bad_line_is_422_before_an_unorderable_product_is_409(app, acme, buying):
+    before = database_state(app)
+    response = draft(acme, buying["tick"], buying["main"], (buying["box"], 1), (buying["lamp"], 1))
+    assert (response.status_code, response.json["error"]) == (422, "validation_error")
+    assert list(response.json["errors"]) == ["lines.1.unit_cost"]
     assert database_state(app) == before
 
 
