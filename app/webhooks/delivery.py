@@ -169,7 +169,7 @@ def _post(url: str, secret: str, body: bytes, headers: dict) -> tuple[int | None
         return None, f"url refused: {refused.errors['url'][0]}", 0
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
     shown = f"[{host}]" if ":" in host else host
     timestamp = int(time.time())
     headers = {**headers, "Host": shown if parts.port is None else f"{shown}:{parts.port}",

@@ -28,8 +28,9 @@ NOT_FOUND = "No such webhook in your company"
 URL_RULES = """\
 The URL must be `https://` (plain `http://` only when the server sets `WEBHOOK_ALLOW_HTTP`), must
 resolve, and must not resolve to a loopback, private, link-local, multicast or reserved address
-(unless the server sets `WEBHOOK_ALLOW_PRIVATE_NETWORKS`, for development and tests) → else 422
-naming `url`. It is checked again before each delivery, as DNS can change."""
+(unless the server sets `WEBHOOK_ALLOW_PRIVATE_NETWORKS`, for development and tests), and holds no
+credentials, no port 0, no whitespace or control character → else 422 naming `url`. It is checked
+again before each delivery, as DNS can change."""
 
 
 @blp.route("")

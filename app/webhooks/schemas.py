@@ -36,10 +36,10 @@ class _EventTypes(fields.List):
                          validate=validate.Length(min=1, max=len(SUBSCRIBABLE)), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        types = super()._deserialize(value, attr, data, **kwargs)
+        types = list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))  # duplicates once, in order
         if ALL in types and len(types) > 1:
             raise ValidationError('"*" stands alone: it already means every type.')
-        return list(dict.fromkeys(types))  # duplicates once, in the order given
+        return types  # its length is checked after this, duplicates gone
 
 
 class WebhookCreateSchema(Schema):

@@ -38,7 +38,8 @@ def get_webhook(company_id: int, webhook_id: int) -> WebhookSubscription:
 
 def update_webhook(company_id: int, webhook_id: int, changes: dict) -> WebhookSubscription:
     if "url" in changes:
-        check_url(changes["url"])
+        get_owned(WebhookSubscription, company_id, webhook_id)  # another company's: 404 before its URL is judged
+        check_url(changes["url"])  # its host resolved before the row is locked
     with use_case():
         webhook = get_owned(WebhookSubscription, company_id, webhook_id, for_update=True)
         for field, value in changes.items():

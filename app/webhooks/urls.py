@@ -51,11 +51,16 @@ def check_url(url: str) -> list[str]:
     """The addresses the URL's host resolves to, all of them allowed; else raise ValidationFailed
     naming `url`. A delivery connects to one of these, not to a second resolution (which a DNS
     server could answer differently: rebinding)."""
+    if any(character.isspace() or not character.isprintable() for character in url):
+        # urlsplit would drop a tab or line break silently: the URL posted to would not be this one.
+        raise _refuse("must not contain whitespace or control characters (encode a space as %20)")
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except ValueError:
         raise _refuse("not a valid URL") from None
+    if port == 0:
+        raise _refuse("port 0 is no port to connect to")
     allowed = ("https", "http") if current_app.config["WEBHOOK_ALLOW_HTTP"] else ("https",)
     if parts.scheme not in allowed:
         raise _refuse("must be an https:// URL" if "http" not in allowed else "must be an http(s):// URL")
@@ -64,7 +69,7 @@ def check_url(url: str) -> list[str]:
     if parts.username is not None or parts.password is not None:
         raise _refuse("must not carry credentials")
     try:
-        infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80),
+        infos = socket.getaddrinfo(parts.hostname, port if port is not None else (443 if parts.scheme == "https" else 80),
                                    proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError, ValueError):
         raise _refuse(f"host {parts.hostname} does not resolve") from None

@@ -87,6 +87,7 @@ def test_unknown_or_empty_event_types_are_refused(app, acme, events):
 
 def test_duplicate_types_are_kept_once(acme):
     assert subscribed(acme, events=["stock.low", "stock.low"])["events"] == ["stock.low"]
+    assert subscribed(acme, events=["*", "*"])["events"] == ["*"]
 
 
 @pytest.mark.parametrize("url", [
@@ -109,7 +110,9 @@ def test_urls_reaching_private_networks_are_refused(app, acme, url):
 
 @pytest.mark.parametrize("url", ["http://93.184.216.34/hook", "ftp://93.184.216.34/x", "93.184.216.34/hook",
                                  "https://", "https://user:pass@93.184.216.34/hook", "https://no-such-host.invalid/hook",
-                                 "https://93.184.216.34:99999/hook", "not a url"])
+                                 "https://93.184.216.34:99999/hook", "not a url", "https://93.184.216.34:0/hook",
+                                 "https://93.184.216.34/hook\r\nX-Injected: 1", "https://93.184.216.34/ho\tok",
+                                 "https://93.184.216.34/my hook", "https://93.184.216.34/hook\u200b"])
 def test_urls_that_are_not_https_or_do_not_resolve_are_refused(acme, url):
     response = subscribe(acme, url=url)
     assert response.status_code == 422 and list(response.json["errors"]) == ["url"], response.json
@@ -133,6 +136,14 @@ def test_a_host_name_resolving_to_a_6to4_form_of_loopback_is_refused(app, acme, 
 
 def test_the_server_may_allow_http_and_private_networks_for_development(acme, private_allowed):
     assert subscribed(acme, url="http://127.0.0.1:8080/hook")["url"] == "http://127.0.0.1:8080/hook"
+
+
+def test_another_companys_webhook_is_not_found_before_a_new_url_is_judged(acme, globex):
+    path = f"/api/webhooks/{subscribed(acme)['id']}"
+    for url in ("not a url", "https://10.0.0.1/hook", PUBLIC):
+        response = globex.patch(path, json={"url": url})
+        assert (response.status_code, response.json["error"]) == (404, "not_found")
+    assert acme.get(path).json["url"] == PUBLIC
 
 
 def test_patching_changes_only_the_fields_sent_and_checks_a_new_url(app, acme):
