@@ -59,12 +59,16 @@ def send(email_id: int) -> bool:
     if not claimed:
         return False
     email = db.session.get(e, email_id, populate_existing=True)
-    message = compose(email, db.session.get(Company, email.company_id).name)
-    db.session.rollback()  # no transaction stays open while the SMTP server takes its time
     try:
+        message = compose(email, db.session.get(Company, email.company_id).name)
+        db.session.rollback()  # no transaction stays open while the SMTP server takes its time
         deliver(message)
         error = None
-    except OSError as failure:  # smtplib's errors, refused connections, timeouts, TLS
+    # smtplib's errors, refused connections, timeouts, TLS (OSError); a header the email package or
+    # the server's encoding refuses (ValueError): a failed attempt, retried and then `failed`, never
+    # an email left pending for ever.
+    except (OSError, ValueError) as failure:
+        db.session.rollback()
         error = f"{type(failure).__name__}: {failure}"[:500]
         log.warning("email %s not sent: %s", email_id, error)
     _record(email_id, error)
@@ -76,6 +80,7 @@ def compose(email: NotificationEmail, company_name: str) -> EmailMessage:
     config = current_app.config
     digest = email.kind == DAILY_DIGEST
     count = len(email.alerts)
+    company_name = " ".join(company_name.split())  # one line: a header holds no line break
     subject = (f"Daily low-stock digest for {company_name}: {count} alert{'s' * (count != 1)}" if digest
                else f"Low stock at {company_name}: {count} level{'s' * (count != 1)} just went low")
     context = {"company_name": company_name, "alerts": email.alerts, "digest": digest, "period": email.period,

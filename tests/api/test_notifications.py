@@ -82,6 +82,12 @@ def test_a_put_changes_what_it_gives_keeps_the_rest_and_drops_repeated_addresses
     assert put_settings(acme, low_stock_emails=[])["low_stock_emails"] == []
 
 
+def test_addresses_are_trimmed_and_at_most_50_count_once_repeats_are_dropped(acme):
+    fifty = [f"u{i}@acme.example" for i in range(50)]
+    assert put_settings(acme, low_stock_emails=[" ops@acme.example\t"])["low_stock_emails"] == ["ops@acme.example"]
+    assert put_settings(acme, low_stock_emails=[*fifty, "U0@ACME.example"])["low_stock_emails"] == fifty
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"low_stock_emails": ["not-an-address"]}, "low_stock_emails"),
     ({"low_stock_emails": ["ops@acme.example\r\nBcc: x@evil.example"]}, "low_stock_emails"),
@@ -281,6 +287,31 @@ def test_an_smtp_server_that_is_down_is_retried_then_the_email_is_failed(app, ac
         assert sending.send(email_id) is False
     last = email_row(app, email_id)
     assert (last.status, last.attempts, last.next_attempt_at) == ("failed", 2, None)
+
+
+def test_a_company_name_with_a_line_break_makes_a_one_line_subject(app, acme, mailbox):
+    assert acme.patch(f"/api/companies/{acme.company_id}", json={"name": "Acme\r\nBcc: thief@evil.example"}).status_code == 200
+    main = acme.post("/api/warehouses", json={"name": "Main"}).json["id"]
+    email_id = planned_email(app, acme, main)
+    with app.app_context():
+        assert sending.send(email_id) is True
+    [sent] = mailbox.wait_for(1)
+    assert sent["to"] == ["ops@acme.example"]
+    assert sent["message"]["Subject"] == "Low stock at Acme Bcc: thief@evil.example: 1 level just went low"
+    assert sent["message"]["Bcc"] is None
+
+
+def test_an_email_whose_headers_cannot_be_written_is_retried_then_failed_not_left_pending(app, acme, main, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_FROM", "StockFlow\r\nBcc: thief@evil.example <alerts@stockflow.example>")
+    monkeypatch.setitem(app.config, "NOTIFICATION_RETRY_SCHEDULE", "0")
+    email_id = planned_email(app, acme, main)
+    with app.app_context():
+        assert sending.send(email_id) is False
+        assert sending.send(email_id) is False
+    row = email_row(app, email_id)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 2, None)
+    assert row.last_error.startswith("ValueError: ")
+    assert mailbox.messages == []
 
 
 def test_a_retried_email_reaches_the_server_once_it_is_back(app, acme, main, monkeypatch):
