@@ -1,6 +1,7 @@
 """StockFlow: a multi-tenant inventory API. create_app builds the Flask application."""
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -13,7 +14,17 @@ from app.requestlog import configure_logging, register_request_logging
 from config import Config
 
 
+class NoSessions(SessionInterface):
+    """The API keeps no state between requests but its tokens (a bearer header or the dashboard's
+    token cookie): Flask's signed session cookie is neither read nor written."""
+
+    def open_session(self, app, request):
+        return None  # Flask's null session: empty, and refusing to be written to
+
+
 class StockFlow(Flask):
+    session_interface = NoSessions()
+
     def make_default_options_response(self):
         """OPTIONS on a path: the methods it takes, in the Allow header and as JSON, like every answer."""
         allowed = sorted(super().make_default_options_response().allow)
