@@ -37,8 +37,9 @@ def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
-# Login and register are limited per client address, before any token exists.
-auth_limit = limiter.limit(_auth_limit, key_func=get_remote_address)
+# Register, log in and sign in are limited per client address, before any token exists: one budget
+# for the three, so that guessing passwords on one does not get the others' attempts too.
+auth_limit = limiter.shared_limit(_auth_limit, scope="auth", key_func=get_remote_address)
 
 
 @auth_blp.route("/register")

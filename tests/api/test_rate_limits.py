@@ -29,6 +29,17 @@ def test_registration_is_limited_per_client_address(limited_app):
     assert _register(client, address="10.0.0.2").status_code == 201
 
 
+def test_register_log_in_and_sign_in_share_one_budget_per_address(limited_app):
+    client = limited_app.test_client()
+    credentials = {"email": "x@example.com", "password": "wrong-password"}
+    statuses = [client.post("/api/auth/token", json=credentials).status_code,
+                client.post("/api/auth/session", json=credentials).status_code,
+                _register(client, "127.0.0.1").status_code,
+                client.post("/api/auth/session", json=credentials).status_code,
+                _register(client, "127.0.0.1").status_code]
+    assert statuses == [401, 401, 201, 429, 429]
+
+
 def test_a_limited_request_gets_429_json_with_retry_after(limited_app):
     client = limited_app.test_client()
     for _ in range(3):
