@@ -9,10 +9,12 @@ ROLES = [role.name for role in Role]
 
 
 class Password(fields.String):
-    """A new password: 8 to 128 characters (the upper bound keeps hashing cheap to refuse)."""
+    """A new password: 8 to 128 characters (the upper bound keeps hashing cheap to refuse), without NUL
+    as every text field (not trimmed: its spaces are part of it)."""
 
     def __init__(self, **kwargs):
-        super().__init__(validate=validate.Length(min=8, max=128), load_only=True, **kwargs)
+        no_nul = validate.ContainsNoneOf(["\0"], error="Must not contain NUL characters (\\u0000).")
+        super().__init__(validate=[validate.Length(min=8, max=128), no_nul], load_only=True, **kwargs)
 
 
 class CompanyRefSchema(Schema):

@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth.models import ApiToken
 from app.extensions import db
 from tests.conftest import PASSWORD, unique_email
+from tests.dbstate import database_state
 
 
 def test_register_creates_a_company_with_its_first_admin(client):
@@ -31,10 +33,22 @@ def test_register_refuses_an_email_already_used_in_any_case(client, acme):
     assert response.json["errors"] == {"email": ["already registered"]}
 
 
-def test_register_refuses_a_short_password(client):
-    response = client.post("/api/auth/register", json={"company_name": "X", "email": unique_email(), "password": "short"})
+@pytest.mark.parametrize("password", ["short", "pass\u0000word-long"])
+def test_register_refuses_a_short_password_or_one_with_nul(app, client, password):
+    before = database_state(app)
+    response = client.post("/api/auth/register", json={"company_name": "X", "email": unique_email(), "password": password})
     assert response.status_code == 422
-    assert "password" in response.json["errors"]
+    assert list(response.json["errors"]) == ["password"]
+    assert database_state(app) == before
+
+
+def test_a_new_password_with_nul_is_refused_for_a_user_too(app, acme):
+    before = database_state(app)
+    response = acme.post("/api/users", json={"email": unique_email(), "password": "pass\u0000word1", "role": "staff"})
+    assert (response.status_code, list(response.json["errors"])) == (422, ["password"])
+    response = acme.patch(f"/api/users/{acme.user_id}", json={"password": "pass\u0000word1"})
+    assert (response.status_code, list(response.json["errors"])) == (422, ["password"])
+    assert database_state(app) == before
 
 
 def test_tokens_are_stored_only_as_sha256_digests(app, acme):
