@@ -285,6 +285,8 @@ def csv_response(name: str, header: list[str], chunks: Iterable[Iterable[Sequenc
     return response
 
 
+# A sheet's body that cannot be read (app/common/wsgi_input.py): how the imports document it.
+UNREADABLE = "bad_request: the body could not be read (a malformed chunked encoding, or fewer bytes than its Content-Length)"
 IMPORT_BODY = {
     "required": True,
     "description": "The CSV file (UTF-8, header row, a BOM accepted) as the body, or as the file of a multipart/form-data upload; at most 10 MiB and 50,000 rows",

@@ -157,7 +157,8 @@ class CountImport(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description=(
         "stale_quantity: a row's `expected` is not the level's on_hand, keyed `\"<line>.expected\"`; insufficient_stock: "
         "a row counts fewer units than pending orders hold reserved, keyed `\"<line>.counted\"`"))
-    @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")
+    @blp.alt_response(400, schema=ErrorSchema, description=csvio.UNREADABLE)
+    @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: a body over 10 MiB (a multipart upload's wrapping counts) or 50,000 rows")
     @blp.alt_response(422, schema=ErrorSchema, description=(
         "validation_error: `errors` keyed `\"<line>.<column>\"`; or a query argument other than `dry_run`"))
     @blp.doc(requestBody=csvio.IMPORT_BODY)

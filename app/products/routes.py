@@ -115,7 +115,8 @@ class ProductImport(MethodView):
     @blp.arguments(csvio.ImportArgs, location="query")
     @blp.response(200, ImportResultSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="sku_taken: a SKU of the file was created by another request meanwhile; send the file again")
-    @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: over 10 MiB or 50,000 rows")
+    @blp.alt_response(400, schema=ErrorSchema, description=csvio.UNREADABLE)
+    @blp.alt_response(413, schema=ErrorSchema, description="payload_too_large: a body over 10 MiB (a multipart upload's wrapping counts) or 50,000 rows")
     @blp.doc(requestBody=csvio.IMPORT_BODY)
     def post(self, args):
         """Create or update products from a CSV sheet, all or nothing
