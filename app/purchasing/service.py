@@ -168,11 +168,11 @@ def ordered_lines(company_id: int, supplier_id: int, lines: list[dict]) -> list[
         if product_id not in products:
             errors[f"lines.{index}.product_id"] = [f"product {product_id} does not exist"]
             continue
-        # A line without a unit cost costs what the link says: merged with a line that names
-        # another cost, one of the two would be silently wrong.
         if not _orderable(products[product_id]):  # refused below, whatever its quantity and cost
             merged.setdefault(product_id, {"index": index, "quantity": 0, "unit_cost": None})
             continue
+        # A line without a unit cost costs what the link says: merged with a line that names
+        # another cost, one of the two would be silently wrong.
         cost = line.get("unit_cost")
         cost = link_costs.get(product_id) if cost is None else cost
         first = merged.setdefault(product_id, {"index": index, "quantity": 0, "unit_cost": cost})
