@@ -25,6 +25,7 @@ from app.common import claims
 from app.common.time import utcnow
 from app.common.transaction import use_case
 from app.errors import ValidationFailed
+from app.events.domain import PING
 from app.events.models import Event
 from app.events.schemas import EventSchema
 from app.extensions import db
@@ -112,7 +113,10 @@ def claim(delivery_id: int) -> Attempt | None:
         return None
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
-    found = Attempt(delivery_id, delivery.attempts, subscription.id, subscription.url if subscription.is_active else None,
+    # An inactive subscription receives nothing (its deliveries wait, retried, until it is re-enabled)
+    # but the ping its test asked for: a receiver being fixed is tested before it is switched back on.
+    active = subscription.is_active or delivery.event.type == PING
+    found = Attempt(delivery_id, delivery.attempts, subscription.id, subscription.url if active else None,
                     subscription.secret_encrypted, EVENT_SCHEMA.dump(delivery.event))
     db.session.rollback()  # no transaction stays open while the receiver takes its time
     return found

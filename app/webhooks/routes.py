@@ -106,7 +106,8 @@ class TestPing(MethodView):
         """Queue a `ping` event to this subscription alone
 
         Answers 202 with its delivery (pending): a worker posts it like any other event, signed,
-        and `GET /{id}/deliveries` shows how it went.
+        and `GET /{id}/deliveries` shows how it went. An inactive subscription is pinged too (it
+        receives no other event until it is re-enabled).
         """
         return service.send_test(current_company_id(), webhook_id)
 

@@ -130,6 +130,18 @@ def test_a_retry_is_due_when_the_worker_comes_back_to_it(app, acme):
     assert (logged["status"], logged["attempts"], logged["next_attempt_at"]) == ("succeeded", 2, None)
 
 
+def test_a_test_ping_reaches_an_inactive_subscription_which_gets_nothing_else(app, acme, main):
+    clock = make_product(acme, "RETRO-CLOCK", {main: 10}, low_stock_threshold=5)
+    with receiving() as receiver:
+        webhook = subscribe(acme, receiver.url)
+        assert acme.patch(f"/api/webhooks/{webhook['id']}", json={"is_active": False}).status_code == 200
+        sell(acme, clock, main, 6)  # a stock.low it would take, were it active
+        assert acme.post(f"/api/webhooks/{webhook['id']}/test").status_code == 202
+        run_worker(app)
+        assert [json.loads(request["body"])["type"] for request in receiver.wait_for(1)] == ["ping"]
+    assert [(d["event_type"], d["status"]) for d in deliveries(acme, webhook)] == [("ping", "succeeded")]
+
+
 def test_a_redirect_is_not_followed_and_counts_as_a_failure(app, acme):
     with receiving(statuses=[302], headers={"Location": "http://169.254.169.254/latest"}) as receiver:
         webhook = subscribe(acme, receiver.url)
