@@ -96,9 +96,11 @@ def read_sheet(required: tuple[str, ...], optional: tuple[str, ...] = (), ignore
 def _uploaded_bytes() -> bytes:
     """The body, or the first file of a multipart/form-data upload (a form with a file field)."""
     if request.mimetype == "multipart/form-data":
-        files = list(request.files.values())
+        files = [upload for _, upload in request.files.items(multi=True)]
         if not files:
-            raise ValidationFailed("No file in the upload", {"file": ["Attach the CSV file as a form field named file."]})
+            raise ValidationFailed("No file in the upload", {"file": ["Attach the CSV file as a file field of the form (named file, say)."]})
+        if len(files) > 1:
+            raise ValidationFailed("More than one file in the upload", {"file": [f"Upload one sheet at a time, not {len(files)}."]})
         files[0].stream.seek(0)  # read again when a deadlock retry runs the request a second time
         return files[0].read()
     return request_body()

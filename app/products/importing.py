@@ -51,7 +51,7 @@ def import_products(company_id: int, sheet: csvio.Sheet, schema, *, dry_run: boo
     """Create or update the sheet's products (see the module); `{created, updated, unchanged, dry_run}`.
     Any problem → ValidationFailed keyed `"<line>.<column>"`, and nothing is written."""
     rows, errors = csvio.checked_rows(sheet, schema)
-    _check_file(rows, errors)
+    _check_file(sheet, rows, errors)
     names_thresholds = any("product_type" in row or "low_stock_threshold" in row for _, row in rows)
     try:
         with use_case():
@@ -78,13 +78,17 @@ def import_products(company_id: int, sheet: csvio.Sheet, schema, *, dry_run: boo
     return {"created": len(plan.new), "updated": len(plan.updated), "unchanged": plan.unchanged, "dry_run": dry_run}
 
 
-def _check_file(rows: list[tuple[int, dict]], errors: dict) -> None:
+def _check_file(sheet: csvio.Sheet, rows: list[tuple[int, dict]], errors: dict) -> None:
+    # Every line's SKU, those of lines with a bad cell elsewhere too: all problems at once.
     first_line: dict[str, int] = {}
-    for line, row in rows:
-        key = sku_key(row["sku"])
+    for line, cells in sheet.rows:
+        if "sku" not in cells or f"{line}.sku" in errors:
+            continue
+        key = sku_key(cells["sku"])
         if key in first_line:
             csvio.problem(errors, line, "sku", f"The SKU appears again: first on line {first_line[key]}.")
         first_line.setdefault(key, line)
+    for line, row in rows:
         terms = [column for column in TERMS if column in row]
         if terms and "supplier" not in row:
             csvio.problem(errors, line, "supplier", f"Needed for {', '.join(terms)}: name the supplier.")
@@ -107,17 +111,26 @@ def _named(model, company_id: int) -> dict[str, object]:
     return {row.name_key: row for row in db.session.scalars(sa.select(model).where(model.company_id == company_id))}
 
 
-def _suppliers(company_id: int, rows) -> dict[str, Supplier | None]:
-    """The company's suppliers the sheet names, by folded name; None for a name two suppliers share."""
+def _suppliers(company_id: int, rows) -> dict[str, list[Supplier]]:
+    """The company's suppliers the sheet names, by folded name (supplier names need not be unique)."""
     named = {name_key(row["supplier"]) for _, row in rows if "supplier" in row}
     if not named:
         return {}
-    by_name: dict[str, Supplier | None] = {}
+    by_name: dict[str, list[Supplier]] = {}
     for supplier in db.session.scalars(sa.select(Supplier).where(Supplier.company_id == company_id).order_by(Supplier.id)):
-        key = name_key(supplier.name)
-        if key in named:
-            by_name[key] = None if key in by_name else supplier
+        if name_key(supplier.name) in named:
+            by_name.setdefault(name_key(supplier.name), []).append(supplier)
     return by_name
+
+
+def _meant_suppliers(row: dict, product: Product | None, suppliers: dict, links: dict) -> list[Supplier]:
+    """The suppliers a row's `supplier` may mean: none (the import creates it), the one of that name,
+    or, where several share it, the one the product is linked to (as its export names it) — more
+    than one is ambiguous."""
+    candidates = suppliers.get(name_key(row["supplier"]), [])
+    if len(candidates) > 1 and product is not None:
+        return [supplier for supplier in candidates if (product.id, supplier.id) in links] or candidates
+    return candidates
 
 
 def _links(company_id: int, product_ids: list[int]) -> dict[tuple[int, int], ProductSupplier]:
@@ -135,9 +148,15 @@ def _plan(rows, existing: dict, taken: set, types: dict, suppliers: dict, links:
         if key in taken:
             csvio.problem(errors, line, "sku", "Already in use by another company: SKUs are unique across the platform.")
             continue
-        if "supplier" in row and suppliers.get(name_key(row["supplier"]), False) is None:
-            csvio.problem(errors, line, "supplier", "Several of your suppliers have this name: rename one of them first.")
         product = existing.get(key)
+        supplier = None
+        if "supplier" in row:
+            candidates = _meant_suppliers(row, product, suppliers, links)
+            if len(candidates) > 1:
+                csvio.problem(errors, line, "supplier",
+                              "Several of your suppliers have this name, and the product is linked to none or several of them: "
+                              "rename one of them first.")
+            supplier = candidates[0] if len(candidates) == 1 else None
         if product is None:
             for column in ("name", "price"):
                 if column not in row:
@@ -151,18 +170,18 @@ def _plan(rows, existing: dict, taken: set, types: dict, suppliers: dict, links:
                     changed["product_type"] = row["product_type"]
             if changed:
                 plan.changes[product.id] = changed
-            link_changed = "supplier" in row and _link_changes(product, row, suppliers, links)
+            link_changed = "supplier" in row and _link_changes(product, row, supplier, links)
             if changed or link_changed:
                 plan.updated.add(product.id)
             else:
                 plan.unchanged += 1
         if "supplier" in row:
-            plan.links.append((key, {column: row[column] for column in (*TERMS, "supplier") if column in row}))
+            plan.links.append((key, {"supplier_id": supplier and supplier.id,
+                                     **{column: row[column] for column in (*TERMS, "supplier") if column in row}}))
     return plan
 
 
-def _link_changes(product: Product, row: dict, suppliers: dict, links: dict) -> bool:
-    supplier = suppliers.get(name_key(row["supplier"]))
+def _link_changes(product: Product, row: dict, supplier: Supplier | None, links: dict) -> bool:
     link = links.get((product.id, supplier.id)) if supplier is not None else None
     return link is None or any(getattr(link, column) != row[column] for column in TERMS if column in row)
 
@@ -214,8 +233,8 @@ def _create_suppliers(company_id: int, rows, suppliers: dict, now) -> dict[str, 
             {"company_id": company_id, "name": name, "created_at": now, "updated_at": now} for name in missing.values()])
         for supplier in db.session.scalars(sa.select(Supplier).where(
                 Supplier.company_id == company_id, Supplier.name.in_(list(missing.values()))).order_by(Supplier.id)):
-            suppliers.setdefault(name_key(supplier.name), supplier)
-    return {key: supplier.id for key, supplier in suppliers.items() if supplier is not None}
+            suppliers.setdefault(name_key(supplier.name), [supplier])
+    return {key: named[0].id for key, named in suppliers.items() if len(named) == 1}
 
 
 def _missing(rows, column: str, known: dict) -> dict[str, str]:
@@ -236,7 +255,7 @@ def _write_links(company_id: int, plan: _Plan, existing: dict, supplier_ids: dic
     has_primary = {product_id for (product_id, _), link in links.items() if link.primary_flag}
     inserts, updates, relinked = [], [], []
     for key, terms in plan.links:
-        product_id, supplier_id = ids[key], supplier_ids[name_key(terms["supplier"])]
+        product_id, supplier_id = ids[key], terms["supplier_id"] or supplier_ids[name_key(terms["supplier"])]
         given = {column: terms[column] for column in TERMS if column in terms}
         link = links.get((product_id, supplier_id))
         if link is None:
