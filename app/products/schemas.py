@@ -87,6 +87,9 @@ class ProductSchema(Schema):
 
 
 class ProductCreatedSchema(ProductSchema):
+    class Meta:
+        exclude = ("availability",)  # bundles only, and this endpoint never creates one
+
     # The keys the original endpoint answered with, kept for its clients.
     product_id = fields.Function(lambda product: product.id, metadata={"type": "integer", "description": "Same as id"})
     message = fields.Constant("Product created")
