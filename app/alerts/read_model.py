@@ -133,12 +133,12 @@ def _refresh(company_id: int, *where) -> None:
     """Recompute `alert_threshold` of the company's levels that match `where`, in the caller's
     transaction, under _lock_sources' share locks."""
     _lock_sources(company_id, *where)
+    threshold = _level_alert_threshold()
     # Only the levels whose alert threshold moves: the others keep their updated_at.
     db.session.execute(
         sa.update(InventoryLevel)
-        .where(InventoryLevel.company_id == company_id, *where,
-               InventoryLevel.alert_threshold.is_distinct_from(_level_alert_threshold()))
-        .values(alert_threshold=_level_alert_threshold()).execution_options(synchronize_session=False)
+        .where(InventoryLevel.company_id == company_id, *where, InventoryLevel.alert_threshold.is_distinct_from(threshold))
+        .values(alert_threshold=threshold).execution_options(synchronize_session=False)
     )
 
 

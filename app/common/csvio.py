@@ -94,7 +94,7 @@ def read_sheet(required: tuple[str, ...], optional: tuple[str, ...] = (), ignore
 
 
 def _uploaded_bytes() -> bytes:
-    """The body, or the first file of a multipart/form-data upload (a form with a file field)."""
+    """The body, or the one file of a multipart/form-data upload (a form with a file field)."""
     if request.mimetype == "multipart/form-data":
         files = [upload for _, upload in request.files.items(multi=True)]
         if not files:

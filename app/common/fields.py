@@ -176,15 +176,18 @@ class Money(fields.Field):
 
 
 class Email(fields.Email):
-    """An email address, trimmed and lower-cased: emails are unique case-insensitively."""
+    """An email address, trimmed and lower-cased: emails are unique case-insensitively (with
+    `keep_case`, as written: an address to send to)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, keep_case: bool = False, **kwargs):
         super().__init__(validate=validate.Length(max=254), **kwargs)
+        self.keep_case = keep_case
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             value = value.strip()
-        return super()._deserialize(value, attr, data, **kwargs).lower()
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return value if self.keep_case else value.lower()
 
 
 class Cursor(fields.Field):

@@ -2,27 +2,17 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.common.fields import StrictInteger
+from app.common.fields import Email, StrictInteger
 from app.notifications.models import MODES
 
 MAX_ADDRESSES = 50
-
-
-class _Address(fields.Email):
-    """A recipient, trimmed (as text is everywhere), its case kept."""
-
-    def __init__(self):
-        super().__init__(validate=validate.Length(max=254))
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value.strip() if isinstance(value, str) else value, attr, data, **kwargs)
 
 
 class _Recipients(fields.List):
     """Addresses without repeats (case-insensitively; the first spelling kept), then at most MAX_ADDRESSES."""
 
     def __init__(self, **kwargs):
-        super().__init__(_Address(), validate=validate.Length(max=MAX_ADDRESSES), **kwargs)
+        super().__init__(Email(keep_case=True), validate=validate.Length(max=MAX_ADDRESSES), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         addresses = {}

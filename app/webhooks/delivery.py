@@ -31,7 +31,7 @@ from app.events.schemas import EventSchema
 from app.extensions import db
 from app.webhooks import secrets
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
-from app.webhooks.urls import check_url
+from app.webhooks.urls import check_url, port_of
 
 TIMEOUT_SECONDS = 5
 RESPONSE_CAP = 1024  # bytes of a receiver's answer read, at most
@@ -173,7 +173,7 @@ def _post(url: str, secret: str, body: bytes, headers: dict) -> tuple[int | None
         return None, f"url refused: {refused.errors['url'][0]}", 0
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname
-    port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
+    port = port_of(parts)
     shown = f"[{host}]" if ":" in host else host
     timestamp = int(time.time())
     headers = {**headers, "Host": shown if parts.port is None else f"{shown}:{parts.port}",

@@ -47,6 +47,11 @@ def _forbidden_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
             or ip.is_unspecified or not ip.is_global)
 
 
+def port_of(parts: urllib.parse.SplitResult) -> int:
+    """The port a URL's parts name, else its scheme's."""
+    return parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
+
+
 def check_url(url: str) -> list[str]:
     """The addresses the URL's host resolves to, all of them allowed; else raise ValidationFailed
     naming `url`. A delivery connects to one of these, not to a second resolution (which a DNS
@@ -69,7 +74,7 @@ def check_url(url: str) -> list[str]:
     if parts.username is not None or parts.password is not None:
         raise _refuse("must not carry credentials")
     try:
-        infos = socket.getaddrinfo(parts.hostname, port if port is not None else (443 if parts.scheme == "https" else 80),
+        infos = socket.getaddrinfo(parts.hostname, port_of(parts),
                                    proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError, ValueError):
         raise _refuse(f"host {parts.hostname} does not resolve") from None
