@@ -1,6 +1,7 @@
 """Column types and column groups several models share."""
 
 import unicodedata
+from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,6 +18,29 @@ def exact_string(length: int) -> sa.types.TypeEngine:
     are stored, so the comparison the application wants is the binary one.
     """
     return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
+class DecimalText(sa.types.TypeDecorator):
+    """A decimal kept as its text, `scale` places after the point: for SQLite, whose NUMERIC columns
+    keep 15 significant digits (12345678897654321.09 would come back as …322.00)."""
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def __init__(self, scale: int):
+        super().__init__()
+        self.scale = scale
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else f"{Decimal(value):.{self.scale}f}"
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
+
+
+def exact_decimal(precision: int, scale: int) -> sa.types.TypeEngine:
+    """DECIMAL(precision, scale), exact on SQLite too (DecimalText there) however many digits it has."""
+    return sa.Numeric(precision, scale).with_variant(DecimalText(scale), "sqlite")
 
 
 # Microseconds on MySQL too (its DATETIME keeps whole seconds): a retry due in 1.2 s must not be

@@ -6,6 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.common.models import exact_decimal
 from app.common.time import utcnow
 from app.extensions import db
 
@@ -22,7 +23,7 @@ class Order(db.Model):
     reference: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     customer_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     # Up to 500 lines of up to 2·10⁹ units at up to 10⁸ each: 10²⁰, so 22 digits before the point.
-    total: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(24, 2))
+    total: so.Mapped[Decimal] = so.mapped_column(exact_decimal(24, 2))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

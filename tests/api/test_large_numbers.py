@@ -38,3 +38,15 @@ def test_an_order_total_may_pass_ten_to_the_12(acme):
     assert response.status_code == 201, response.json
     assert response.json["total"] == "199999999980000000.00"
     assert acme.get(f"/api/orders/{response.json['id']}").json["total"] == "199999999980000000.00"
+
+
+def test_an_order_total_keeps_its_cents_past_fifteen_digits(acme):
+    """12345678.91 × 999,999,999 has 19 digits: a float (SQLite's NUMERIC) would answer …322.00."""
+    main = make_warehouse(acme)
+    gold = make_product(acme, "GOLD-BAR", {main: BILLION}, price="12345678.91")
+    response = acme.post("/api/orders", json={"warehouse_id": main, "items": [{"product_id": gold, "quantity": BILLION - 1}]})
+    assert response.status_code == 201, response.json
+    assert response.json["total"] == "12345678897654321.09"
+    assert acme.get(f"/api/orders/{response.json['id']}").json["total"] == "12345678897654321.09"
+    listed = acme.get("/api/orders").json["items"]
+    assert [order["total"] for order in listed] == ["12345678897654321.09"]

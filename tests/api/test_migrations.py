@@ -74,3 +74,26 @@ def figures():
     db.session.commit()
     return ({(p, str(day)): (units, to_date) for p, day, units, to_date in rollup},
             {(p, w): (units, dt.date.fromisoformat(str(day)) if day else None) for p, w, units, day in levels})
+
+
+def test_the_order_totals_migration_works_out_what_a_float_lost(migrated_app):
+    """At 0013 SQLite kept orders.total in a float; 0014 stores it as text and works each total out
+    again from its lines (on MySQL, whose DECIMAL was always exact, it changes nothing)."""
+    client = migrated_app.test_client()
+    registered = client.post("/api/auth/register", json={
+        "company_name": "Totals Co", "email": unique_email("totals"), "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {registered.json['token']}"}
+    main = client.post("/api/warehouses", json={"name": "Main"}, headers=headers).json["id"]
+    gold = client.post("/api/products", headers=headers, json={
+        "name": "Gold", "sku": "TOTALS-GOLD", "price": "12345678.91", "inventory": [{"warehouse_id": main, "quantity": 10**9}]})
+    strap = client.post("/api/products", headers=headers, json={
+        "name": "Strap", "sku": "TOTALS-STRAP", "price": "0.07", "inventory": [{"warehouse_id": main, "quantity": 3}]})
+    order = client.post("/api/orders", headers=headers, json={"warehouse_id": main, "items": [
+        {"product_id": gold.json["id"], "quantity": 10**9 - 1}, {"product_id": strap.json["id"], "quantity": 3}]})
+    assert order.status_code == 201, order.json
+    db.session.remove()
+
+    downgrade(revision="0013")
+    upgrade()
+
+    assert client.get(f"/api/orders/{order.json['id']}", headers=headers).json["total"] == "12345678897654321.30"
