@@ -47,9 +47,10 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = StockFlowApi()
 # Limits are read from the app's config on each request (RATELIMIT_API, RATELIMIT_AUTH), so one
-# Limiter serves every app built by create_app. Only /api paths carry the default limit.
+# Limiter serves every app built by create_app. RATELIMIT_API is one budget per token for all /api
+# paths together (an application limit: a default limit would give each route a budget of its own).
 limiter = Limiter(
     key_func=rate_limit_key,
-    default_limits=[lambda: current_app.config["RATELIMIT_API"]],
-    default_limits_exempt_when=lambda: not request.path.startswith("/api/"),
+    application_limits=[lambda: current_app.config["RATELIMIT_API"]],
+    application_limits_exempt_when=lambda: not request.path.startswith("/api/"),
 )

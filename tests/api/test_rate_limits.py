@@ -59,6 +59,16 @@ def test_api_calls_are_limited_per_token(limited_app):
     assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {second}"}).status_code == 200
 
 
+def test_a_token_has_one_budget_for_every_api_path(limited_app):
+    client = limited_app.test_client()
+    headers = {"Authorization": f"Bearer {_register(client, '10.0.3.1').json['token']}"}
+    paths = ["/api/auth/me", "/api/products", "/api/warehouses", "/api/orders", "/api/suppliers", "/api/product-types"]
+    statuses = [client.get(path, headers=headers).status_code for path in paths]
+    assert statuses == [200] * 5 + [429]
+    created = client.post("/api/warehouses", json={"name": "Over budget"}, headers=headers)
+    assert (created.status_code, created.json["error"]) == (429, "rate_limited")
+
+
 def test_health_probes_are_not_rate_limited(limited_app):
     client = limited_app.test_client()
     assert {client.get("/health").status_code for _ in range(10)} == {200}
