@@ -1,4 +1,4 @@
-"""/ (to the dashboard), /app/ (the dashboard's page), /app/assets/… (its files) and /docs (Swagger UI).
+"""/ and /app (to the dashboard), /app/ (the dashboard's page), /app/assets/… (its files) and /docs (Swagger UI).
 
 The dashboard is a client of the public JSON API and nothing else: these routes serve files, and
 every figure on its screens comes from an /api call made by the browser.
@@ -46,8 +46,18 @@ def _page(template: str, csp: str):
 def home():
     """To the dashboard; a client that does not follow redirects reads where things are, in JSON
     like every other answer."""
+    return _to_dashboard(302)
+
+
+@blp.get("/app")
+def dashboard_without_slash():
+    # Routed here rather than left to werkzeug, whose redirect to /app/ is an HTML page.
+    return _to_dashboard(308)
+
+
+def _to_dashboard(status: int):
     response = jsonify(dashboard="/app/", docs="/docs", openapi="/openapi.json")
-    response.status_code, response.location = 302, "/app/"
+    response.status_code, response.location = status, "/app/"
     return response
 
 

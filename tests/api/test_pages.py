@@ -19,6 +19,12 @@ def test_the_root_leads_to_the_dashboard(client):
     assert response.content_type == "application/json" and response.json["dashboard"] == "/app/"
 
 
+def test_the_dashboard_without_its_slash_leads_to_it_in_json(client):
+    response = client.get("/app?tab=alerts")
+    assert response.status_code == 308 and response.location == "/app/"
+    assert response.content_type == "application/json" and response.json["dashboard"] == "/app/"
+
+
 @pytest.mark.parametrize("path", ["/app/", "/docs"])
 def test_a_page_loads_nothing_from_elsewhere_and_every_asset_is_served(client, path):
     response = client.get(path)
