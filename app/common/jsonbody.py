@@ -132,9 +132,20 @@ def _field(path: tuple[str, ...]) -> str:
 
 def canonical(document) -> bytes:
     """The document in one spelling (sorted keys, no spaces, `1.50` as `1.5`), whatever the client's
-    formatting."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=_spelling).encode()
+    formatting. A number stays a number (`1.5` is not `"1.5"`), and a fraction stays one (`1.0` is
+    not `1`): each is a different request to the fields that read them."""
+    return _spelled(document).encode()
 
 
-def _spelling(number: Decimal) -> str:
-    return str(number.normalize() if number.is_finite() else number)
+def _spelled(value) -> str:
+    # Recursion is bounded: parse_json refuses documents nested deeper than MAX_DEPTH.
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(key)}:{_spelled(value[key])}" for key in sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_spelled(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return str(value)
+        spelling = str(value.normalize())
+        return spelling if "." in spelling or "E" in spelling else spelling + ".0"
+    return json.dumps(value)

@@ -26,9 +26,10 @@ class IdempotencyKeyReused(ValidationFailed):
 
 
 def request_fingerprint() -> str:
-    """Method, path and body in canonical JSON: the same request however its JSON is formatted."""
+    """Method, path and body in canonical JSON: the same request however its JSON is formatted (an
+    empty body is `{}`, as the endpoints read it)."""
     document = request_json()
-    body = b"" if document is core.missing else canonical(document)
+    body = canonical({} if document is core.missing else document)
     return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
 
 
@@ -39,6 +40,7 @@ def run_idempotently(company_id: int, key: str, view, /, *args, **kwargs) -> Res
     the same key blocks on that row's unique index until the first commits, then replays its answer.
     Only successful answers are stored: a failed request applied nothing and may be retried as is.
     """
+    key = _as_sent(key)
     if not 1 <= len(key) <= 255:
         raise ValidationFailed(errors={HEADER: ["Must be 1–255 characters."]})
     fingerprint = request_fingerprint()
@@ -54,6 +56,15 @@ def run_idempotently(company_id: int, key: str, view, /, *args, **kwargs) -> Res
         else:
             db.session.rollback()
     return response
+
+
+def _as_sent(header: str) -> str:
+    """A header's text as the client wrote it: WSGI gives header bytes as latin-1, so a key sent in
+    UTF-8 is decoded as UTF-8 and its length counts characters, not bytes."""
+    try:
+        return header.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return header
 
 
 def _claim(company_id: int, key_digest: str, fingerprint: str) -> IdempotencyKey | Response:

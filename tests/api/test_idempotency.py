@@ -225,3 +225,39 @@ def test_concurrent_retries_with_one_key_create_one_product_with_one_level_and_l
         assert count(InventoryLevel, InventoryLevel.product_id == product_id) == 1
         assert count(StockMovement, StockMovement.product_id == product_id) == 1
         assert count(IdempotencyKey, IdempotencyKey.key_digest == sha256_hex("racing-clock")) == 1
+
+
+def test_a_number_and_the_same_digits_in_a_string_are_different_bodies(app, acme):
+    """The field refuses a number where it takes a string, so a key first used with the string
+    must not replay that answer for the number."""
+    first = keyed_post(acme, "/api/products", {"name": "1.5", "sku": "NUMBER-NAME", "price": "1.00"}, "typed-body")
+    assert first.status_code == 201, first.json
+    second = keyed_post(acme, "/api/products", {"name": 1.5, "sku": "NUMBER-NAME", "price": "1.00"}, "typed-body")
+    assert (second.status_code, second.json["error"]) == (422, "idempotency_key_reused")
+    assert products_with_sku(app, "NUMBER-NAME") == 1
+
+
+def test_an_empty_body_and_an_empty_object_are_the_same_request(acme):
+    """An empty body is read as `{}`, so the same key replays across the two spellings."""
+    path = f"/api/companies/{acme.company_id}/replenishment/purchase-orders"
+    headers = {**acme.headers, "Idempotency-Key": "drafts-empty"}
+    first = acme.client.post(path, headers=headers)
+    second = acme.client.post(path, headers=headers, json={})
+    assert first.status_code == second.status_code == 201
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json == first.json
+
+
+def as_wsgi_header(text: str) -> str:
+    """A header sent as UTF-8 bytes, as WSGI hands it over (each byte a latin-1 character)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def test_a_key_sent_in_utf8_counts_characters_not_bytes(app, acme):
+    body = body_for(acme, "/api/products", "ACCENTED-KEY")
+    key = as_wsgi_header("é" * 200)  # 200 characters, 400 bytes
+    assert keyed_post(acme, "/api/products", body, key).status_code == 201
+    assert keyed_post(acme, "/api/products", body, key).headers["Idempotent-Replayed"] == "true"
+    too_long = keyed_post(acme, "/api/products", body_for(acme, "/api/products", "ACCENTED-KEY-2"), as_wsgi_header("é" * 256))
+    assert too_long.status_code == 422 and "Idempotency-Key" in too_long.json["errors"]
+    assert products_with_sku(app, "ACCENTED-KEY") == 1 and products_with_sku(app, "ACCENTED-KEY-2") == 0

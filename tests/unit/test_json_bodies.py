@@ -1,5 +1,8 @@
 """The one JSON body parser: what it refuses and how it names it, with no app or database."""
 
+import json
+from decimal import Decimal
+
 import pytest
 from webargs import core
 
@@ -83,6 +86,26 @@ def test_the_canonical_form_ignores_formatting_and_key_order():
 def test_the_canonical_form_spells_a_decimal_one_way():
     assert canonical(parse_json(b'{"p": 1.50}')) == canonical(parse_json(b'{"p": 15e-1}')) == canonical(parse_json(b'{"p": 1.5}'))
     assert canonical(parse_json(b'{"p": 1.5}')) != canonical(parse_json(b'{"p": 1.51}'))
+
+
+@pytest.mark.parametrize("one, other", [
+    (b'{"p": 1.5}', b'{"p": "1.5"}'),
+    (b'{"q": 1}', b'{"q": 1.0}'),
+    (b'{"q": 10}', b'{"q": 1e1}'),
+    (b'{"q": 1}', b'{"q": "1"}'),
+    (b'{"q": null}', b'{"q": "null"}'),
+    (b'{"q": true}', b'{"q": 1}'),
+    (b'{"q": [1]}', b'{"q": 1}'),
+])
+def test_the_canonical_form_keeps_what_a_field_tells_apart(one, other):
+    """A number is not its string, nor an integer a fraction: fields accept one and refuse the other."""
+    assert canonical(parse_json(one)) != canonical(parse_json(other))
+
+
+def test_the_canonical_form_is_json_of_the_same_values():
+    document = parse_json('{"b": [1, 2.50, {"é": null}], "a": "x\\"y", "c": 1e2, "d": true}'.encode())
+    assert json.loads(canonical(document), parse_float=Decimal) == {
+        "a": 'x"y', "b": [1, Decimal("2.5"), {"é": None}], "c": Decimal("1E+2"), "d": True}
 
 
 @pytest.mark.parametrize("literal", [b"1e9999999999999999999", b"-1e-9999999999999999999", b"1.5e99999999999999999999999"])
