@@ -228,15 +228,19 @@ def _record(claimed: Attempt, status_code: int | None, error: str | None, durati
 
 
 def _disable_if_failing(subscription_id: int, now: dt.datetime) -> None:
-    """Disable a subscription that has had deliveries for FAILING_FOR and none succeeded in that time."""
-    recent = now - FAILING_FOR
-    d = WebhookDelivery
-    of_it = d.subscription_id == subscription_id
-    old_enough = db.session.scalar(sa.select(d.id).where(of_it, d.created_at <= recent).limit(1))
-    succeeded = db.session.scalar(sa.select(d.id).where(of_it, d.status == "succeeded", d.last_attempt_at > recent).limit(1))
-    if old_enough and not succeeded:
-        db.session.execute(sa.update(WebhookSubscription).where(WebhookSubscription.id == subscription_id).values(
-            is_active=False, disabled_reason=f"every delivery failed for {FAILING_FOR.days} days"))
+    """Disable a subscription whose deliveries have all failed for FAILING_FOR: one of them failed
+    that long ago or more, and none has succeeded since. The count starts again at the subscription's
+    last change (re-enabled, new URL or secret) and at its last success."""
+    d, subscription = WebhookDelivery, db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None or not subscription.is_active:
+        return
+    since = max(filter(None, (subscription.updated_at, db.session.scalar(
+        sa.select(sa.func.max(d.last_attempt_at)).where(d.subscription_id == subscription_id, d.status == "succeeded")))))
+    failing_since = db.session.scalar(sa.select(sa.func.min(d.created_at)).where(
+        d.subscription_id == subscription_id, d.status != "succeeded", d.attempts > 0, d.created_at >= since))
+    if failing_since is not None and failing_since <= now - FAILING_FOR:
+        subscription.is_active = False
+        subscription.disabled_reason = f"every delivery failed for {FAILING_FOR.days} days"
 
 
 def overdue(limit: int = 500) -> tuple[list[int], list[int]]:

@@ -127,7 +127,8 @@ class Deliveries(MethodView):
         1 h, 2 h, 4 h and 8 h, each ±20 % (jitter): 8 retries over about 15 hours;
         `WEBHOOK_RETRY_SCHEDULE` (seconds, comma-separated) replaces it. A 2xx answer within 5 s
         delivers; redirects are not followed; at most 1 KB of the answer is read. A subscription
-        whose deliveries have all failed for 3 days is disabled (`disabled_reason`).
+        whose deliveries have all failed for 3 days (since its last success and its last change) is
+        disabled (`disabled_reason`).
         """
         return service.list_deliveries(current_company_id(), webhook_id, **args)
 

@@ -176,17 +176,68 @@ def test_a_ping_goes_to_the_tested_subscription_alone(app, acme):
     assert ping["data"] == {}
 
 
+def days_ago(days: float) -> dt.datetime:
+    return utcnow() - dt.timedelta(days=days)
+
+
+def age(app, webhook, days: float, **delivery_values) -> None:
+    """The subscription as if last changed `days` ago; its deliveries' columns set as given."""
+    with app.app_context():
+        db.session.execute(sa.update(WebhookSubscription).where(WebhookSubscription.id == webhook["id"])
+                           .values(created_at=days_ago(days), updated_at=days_ago(days)))
+        db.session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.subscription_id == webhook["id"])
+                           .values(**delivery_values))
+        db.session.commit()
+
+
+def last_attempt_due(app, webhook) -> None:
+    """Its pending deliveries as if all but their last attempt had failed already."""
+    with app.app_context():
+        db.session.execute(sa.update(WebhookDelivery).where(
+            WebhookDelivery.subscription_id == webhook["id"], WebhookDelivery.status == "pending").values(attempts=2))
+        db.session.commit()
+
+
 def test_a_subscription_failing_for_three_days_is_disabled(app, acme):
     with receiving(statuses=[500]) as receiver:
         webhook = subscribe(acme, receiver.url)
         acme.post(f"/api/webhooks/{webhook['id']}/test")
-        with app.app_context():
-            db.session.execute(sa.update(WebhookDelivery).values(
-                attempts=2, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=4)))
-            db.session.commit()
+        age(app, webhook, 5, attempts=2, created_at=days_ago(4))
         run_worker(app)
     shown = acme.get(f"/api/webhooks/{webhook['id']}").json
     assert (shown["is_active"], shown["disabled_reason"]) == (False, "every delivery failed for 3 days")
+
+
+def test_a_quiet_subscription_whose_first_failure_is_recent_stays_active(app, acme):
+    """Its last success was 5 days ago and nothing happened since: one delivery failing today is
+    hours of failure, not 3 days."""
+    with receiving(statuses=[200, 500]) as receiver:
+        webhook = subscribe(acme, receiver.url)
+        acme.post(f"/api/webhooks/{webhook['id']}/test")
+        run_worker(app)
+        age(app, webhook, 6, created_at=days_ago(5), last_attempt_at=days_ago(5))
+        acme.post(f"/api/webhooks/{webhook['id']}/test")
+        last_attempt_due(app, webhook)
+        run_worker(app)
+    assert [d["status"] for d in deliveries(acme, webhook)] == ["failed", "succeeded"]
+    shown = acme.get(f"/api/webhooks/{webhook['id']}").json
+    assert (shown["is_active"], shown["disabled_reason"]) == (True, None)
+
+
+def test_a_re_enabled_subscription_counts_its_three_days_again(app, acme):
+    with receiving(statuses=[500, 500]) as receiver:
+        webhook = subscribe(acme, receiver.url)
+        acme.post(f"/api/webhooks/{webhook['id']}/test")
+        age(app, webhook, 5, attempts=2, created_at=days_ago(4))
+        run_worker(app)
+        assert acme.get(f"/api/webhooks/{webhook['id']}").json["is_active"] is False
+        assert acme.patch(f"/api/webhooks/{webhook['id']}", json={"is_active": True}).status_code == 200
+        acme.post(f"/api/webhooks/{webhook['id']}/test")
+        last_attempt_due(app, webhook)
+        run_worker(app)
+    assert [d["status"] for d in deliveries(acme, webhook)] == ["failed", "failed"]
+    shown = acme.get(f"/api/webhooks/{webhook['id']}").json
+    assert (shown["is_active"], shown["disabled_reason"]) == (True, None)
 
 
 def test_deliveries_of_another_company_or_webhook_are_not_found(acme, globex):
