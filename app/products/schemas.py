@@ -137,7 +137,7 @@ class ProductUpdateSchema(Schema):
 
 
 class ProductListArgs(PageArgs, ExportArgs):
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name or SKU contains it, whatever the case and accents (`cafe` finds `Café`)"})
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name or SKU contains it, whatever the case and accents (`cafe` finds `Café`), one character against one (`ss` does not find `ß`)"})
     sku = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Exact SKU, case-insensitive"})
     product_type_id = QueryId()
     supplier_id = QueryId(metadata={"description": "Products this supplier supplies"})

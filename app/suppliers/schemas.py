@@ -32,7 +32,7 @@ class SupplierUpdateSchema(SupplierCreateSchema):
 
 
 class SupplierListArgs(PageArgs):
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name contains it, whatever the case and accents (`societe` finds `Société`)"})
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name contains it, whatever the case and accents (`societe` finds `Société`), one character against one (`ss` does not find `ß`)"})
 
 
 class ProductSupplierSchema(Schema):
