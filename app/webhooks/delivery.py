@@ -113,8 +113,9 @@ def claim(delivery_id: int) -> Attempt | None:
         return None
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
-    # An inactive subscription receives nothing (its deliveries wait, retried, until it is re-enabled)
-    # but the ping its test asked for: a receiver being fixed is tested before it is switched back on.
+    # An inactive subscription receives nothing (its pending deliveries keep their schedule unposted,
+    # and end failed if it is still off after the last retry) but the ping its test asked for: a
+    # receiver being fixed is tested before it is switched back on.
     active = subscription.is_active or delivery.event.type == PING
     found = Attempt(delivery_id, delivery.attempts, subscription.id, subscription.url if active else None,
                     subscription.secret_encrypted, EVENT_SCHEMA.dump(delivery.event))

@@ -175,6 +175,15 @@ def test_a_level_that_went_low_while_its_warehouse_was_inactive_is_low_when_it_c
     assert stock_events(acme) == [("stock.low", 5, 10)]
 
 
+def test_a_level_in_an_inactive_warehouse_still_announces_running_out(acme, main):
+    """It stops alerting (no stock.low), but stock.out fires each time available stock reaches 0
+    (its threshold null, as for every level that does not alert)."""
+    clock = make_product(acme, "RETRO-CLOCK", {main: 20}, low_stock_threshold=10)
+    _warehouse_active(acme, main, False)
+    sell(acme, clock, main, 20)
+    assert stock_events(acme) == [("stock.out", 0, None)]
+
+
 # Orders and purchase orders
 
 
