@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.common.json_provider import OrjsonProvider
 from app.common.wsgi_input import UnreadableBodyIs400
-from app.database import configure_engines, engine_options
+from app.database import configure_engines, engine_options, file_instead_of_memory
 from app.errors import register_errorhandlers
 from app.extensions import api, db, limiter, migrate
 from app.requestlog import configure_logging, register_request_logging
@@ -42,6 +42,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     app.json = OrjsonProvider(app)
     Config.check(app.config)
+    file_instead_of_memory(app)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     app.config["API_SPEC_OPTIONS"] = {
         "info": {"description": API_DESCRIPTION},

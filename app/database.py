@@ -1,12 +1,40 @@
 """Engine settings per database: MySQL pool hygiene and timeouts, SQLite WAL and write locks at BEGIN."""
 
+import os
 import sqlite3
+import tempfile
+import weakref
 
 from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
 from app.common.filters import fold
+
+
+def file_instead_of_memory(app) -> None:
+    """Give an in-memory SQLite URL (`sqlite://`) a temporary file instead, removed with the app.
+
+    An in-memory database lives in one connection, which Flask-SQLAlchemy shares between threads:
+    two requests at once would run their transactions on it interleaved (SQLite refuses the second
+    BEGIN, and what one rolls back the other loses). A file gives each request its own connection,
+    and SQLite's locks, as a configured database file does.
+    """
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
+        return
+    handle, path = tempfile.mkstemp(prefix="stockflow-", suffix=".sqlite")
+    os.close(handle)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url.set(database=path).render_as_string(hide_password=False)
+    weakref.finalize(app, _remove_database_files, path)
+
+
+def _remove_database_files(path: str) -> None:
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            os.remove(name)
+        except FileNotFoundError:
+            pass
 
 
 def engine_options(config) -> dict:
