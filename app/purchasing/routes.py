@@ -151,7 +151,8 @@ class Replenishment(MethodView):
     @replenishment_blp.alt_response(404, schema=ErrorSchema, description="Not your company")
     @replenishment_blp.doc(description="""\
 Every level of the company whose position (available + incoming) is at or below its threshold,
-whether it sold recently or not, grouped by reorder supplier (the primary supplier, else the
+whether it sold recently or not (levels of active products in active warehouses, as the alerts),
+grouped by reorder supplier (the primary supplier, else the
 linked supplier with the lowest id), by supplier id; levels without a supplier come last under
 `supplier: null` (their `lead_time_days` 0, `unit_cost` and `line_total` null). Lines are by
 product and warehouse; a group's `total` adds the known line totals. `days` is the sales window

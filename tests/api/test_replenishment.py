@@ -47,6 +47,15 @@ def test_the_worked_example_orders_36(acme, example):
     }]
 
 
+def test_archived_products_and_inactive_warehouses_are_not_suggested(acme, example):
+    assert acme.delete(f"/api/products/{example['clock']}").status_code == 204
+    assert quantities(acme) == {}
+    assert acme.patch(f"/api/products/{example['clock']}", json={"is_active": True}).status_code == 200
+    assert quantities(acme) == {example["clock"]: 36}
+    assert acme.patch(f"/api/warehouses/{example['main']}", json={"is_active": False}).status_code == 200
+    assert quantities(acme) == {}
+
+
 @pytest.mark.parametrize("terms, quantity", [
     ({"min_order_qty": 50}, 50), ({"min_order_qty": 50, "order_multiple": 12}, 60), ({"order_multiple": 10}, 40),
 ])
