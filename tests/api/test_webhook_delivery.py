@@ -190,12 +190,19 @@ def age(app, webhook, days: float, **delivery_values) -> None:
         db.session.commit()
 
 
-def last_attempt_due(app, webhook) -> None:
-    """Its pending deliveries as if all but their last attempt had failed already."""
+def ping_on_its_last_attempt(app, account, webhook) -> None:
+    """A test ping, attempted once as if every earlier attempt of its schedule had failed."""
+    account.post(f"/api/webhooks/{webhook['id']}/test")
     with app.app_context():
         db.session.execute(sa.update(WebhookDelivery).where(
             WebhookDelivery.subscription_id == webhook["id"], WebhookDelivery.status == "pending").values(attempts=2))
         db.session.commit()
+    run_worker(app)
+
+
+def state(account, webhook) -> tuple[bool, str | None]:
+    shown = account.get(f"/api/webhooks/{webhook['id']}").json
+    return shown["is_active"], shown["disabled_reason"]
 
 
 def test_a_subscription_failing_for_three_days_is_disabled(app, acme):
@@ -204,8 +211,7 @@ def test_a_subscription_failing_for_three_days_is_disabled(app, acme):
         acme.post(f"/api/webhooks/{webhook['id']}/test")
         age(app, webhook, 5, attempts=2, created_at=days_ago(4))
         run_worker(app)
-    shown = acme.get(f"/api/webhooks/{webhook['id']}").json
-    assert (shown["is_active"], shown["disabled_reason"]) == (False, "every delivery failed for 3 days")
+    assert state(acme, webhook) == (False, "every delivery failed for 3 days")
 
 
 def test_a_quiet_subscription_whose_first_failure_is_recent_stays_active(app, acme):
@@ -216,12 +222,9 @@ def test_a_quiet_subscription_whose_first_failure_is_recent_stays_active(app, ac
         acme.post(f"/api/webhooks/{webhook['id']}/test")
         run_worker(app)
         age(app, webhook, 6, created_at=days_ago(5), last_attempt_at=days_ago(5))
-        acme.post(f"/api/webhooks/{webhook['id']}/test")
-        last_attempt_due(app, webhook)
-        run_worker(app)
+        ping_on_its_last_attempt(app, acme, webhook)
     assert [d["status"] for d in deliveries(acme, webhook)] == ["failed", "succeeded"]
-    shown = acme.get(f"/api/webhooks/{webhook['id']}").json
-    assert (shown["is_active"], shown["disabled_reason"]) == (True, None)
+    assert state(acme, webhook) == (True, None)
 
 
 def test_a_re_enabled_subscription_counts_its_three_days_again(app, acme):
@@ -230,14 +233,11 @@ def test_a_re_enabled_subscription_counts_its_three_days_again(app, acme):
         acme.post(f"/api/webhooks/{webhook['id']}/test")
         age(app, webhook, 5, attempts=2, created_at=days_ago(4))
         run_worker(app)
-        assert acme.get(f"/api/webhooks/{webhook['id']}").json["is_active"] is False
+        assert state(acme, webhook)[0] is False
         assert acme.patch(f"/api/webhooks/{webhook['id']}", json={"is_active": True}).status_code == 200
-        acme.post(f"/api/webhooks/{webhook['id']}/test")
-        last_attempt_due(app, webhook)
-        run_worker(app)
+        ping_on_its_last_attempt(app, acme, webhook)
     assert [d["status"] for d in deliveries(acme, webhook)] == ["failed", "failed"]
-    shown = acme.get(f"/api/webhooks/{webhook['id']}").json
-    assert (shown["is_active"], shown["disabled_reason"]) == (True, None)
+    assert state(acme, webhook) == (True, None)
 
 
 def test_deliveries_of_another_company_or_webhook_are_not_found(acme, globex):
