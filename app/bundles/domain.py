@@ -42,27 +42,21 @@ def stocked_components(graph: Graph, bundle_ids: Iterable[int]) -> set[int]:
 
 def availability(graph: Graph, bundle_id: int, stock: dict[int, dict[int, int]], warehouse_ids: Iterable[int],
                  unavailable: frozenset[int] = frozenset()) -> dict[int, int]:
-    """Per warehouse, min over components of ⌊component available / quantity⌋, through nested bundles.
+    """Per warehouse, min over the stocked products a bundle consumes of ⌊available / units per
+    bundle⌋: through nested bundles, a product used on several paths counts once with its units
+    added up (what a sale of the bundle takes: explode), so every bundle shown can be sold.
 
     `stock` maps product id → warehouse id → available; a missing entry is 0. A product in
-    `unavailable` (archived) makes every bundle containing it 0.
+    `unavailable` (archived), the bundle or any part of it, makes the bundle 0.
     """
-    made: dict[int, dict[int, int]] = {}  # bundle → warehouse → how many can be made
     warehouse_ids = list(warehouse_ids)
-
-    def available(product_id: int, warehouse_id: int) -> int:
-        if product_id in unavailable:
-            return 0
-        if product_id in graph:
-            return made.get(product_id, {}).get(warehouse_id, 0)
-        return max(stock.get(product_id, {}).get(warehouse_id, 0), 0)
-
-    for bundle in _components_first(graph, [bundle_id]):
-        made[bundle] = {
-            w: min((available(component, w) // quantity for component, quantity in graph[bundle]), default=0)
-            for w in warehouse_ids
-        }
-    return {w: available(bundle_id, w) for w in warehouse_ids}
+    if bundle_id not in graph or not unavailable.isdisjoint(parts(graph, [bundle_id]) | {bundle_id}):
+        return dict.fromkeys(warehouse_ids, 0)
+    needs = explode(graph, bundle_id, 1)
+    return {
+        w: min((max(stock.get(product_id, {}).get(w, 0), 0) // units for product_id, units in needs.items()), default=0)
+        for w in warehouse_ids
+    }
 
 
 def explode(graph: Graph, product_id: int, quantity: int) -> dict[int, int]:

@@ -38,7 +38,9 @@ class Bundles(MethodView):
         Components are active products of your company (bundles allowed), each listed once with a
         quantity ≥ 1. Bundles nest at most 10 levels deep (a bundle of plain products is level 1):
         deeper → 422 `bundle_too_deep`. Availability per warehouse = min over components of
-        ⌊component available / quantity⌋, through nested bundles; 0 everywhere while any part
+        ⌊component available / quantity⌋, through nested bundles flattened to the stocked products one
+        bundle takes (a product used on several paths counts once, its quantities added up, as a
+        sale takes it: what is shown can be sold); 0 everywhere while any part
         (component or nested bundle) is archived, and such a bundle cannot be sold or ordered
         (409 `in_use`).
         """

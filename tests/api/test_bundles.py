@@ -105,6 +105,23 @@ def test_a_nested_bundle_takes_the_minimum_with_its_plain_components(acme, shop)
     assert availability(hamper) == {w1: 3, w2: 0, w3: 2}
 
 
+def test_a_component_shared_with_a_nested_bundle_counts_once_so_what_is_shown_can_be_sold(acme, shop):
+    w1, w2, w3, clock, battery = shop  # batteries: W1 3, W3 4
+    gift_box = create_bundle(acme, "GIFT-BOX", (clock, 1), (battery, 1))
+    # One CLOCK-SET takes 2 batteries: one inside the gift box and one beside it.
+    clock_set = create_bundle(acme, "CLOCK-SET", (gift_box, 1), (battery, 1))
+    assert availability(clock_set) == {w1: 1, w2: 0, w3: 2}
+    assert acme.get(f"/api/bundles/{clock_set['id']}").json["total_available"] == 3
+
+    def sell(quantity):
+        return acme.post("/api/inventory/movements", json={
+            "type": "sale", "product_id": clock_set["id"], "warehouse_id": w3, "quantity": quantity})
+
+    assert sell(3).status_code == 409
+    assert sell(2).status_code == 201
+    assert availability(acme.get(f"/api/bundles/{clock_set['id']}").json) == {w1: 1, w2: 0, w3: 0}
+
+
 @pytest.mark.parametrize(
     ("case", "components"),
     [
@@ -209,7 +226,8 @@ def test_a_bundle_may_be_made_to_contain_another_bundle(acme, shop):
     hamper = create_bundle(acme, "HAMPER", (clock, 1))
     response = set_components(acme, hamper, (gift_box, 1), (clock, 1))
     assert response.status_code == 200
-    assert availability(response.json) == {w1: 3, w2: 0, w3: 2}
+    # A hamper takes 3 clocks (2 in the gift box) and 1 battery.
+    assert availability(response.json) == {w1: 3, w2: 0, w3: 1}
 
 
 def test_a_diamond_of_bundles_is_not_a_cycle(acme, shop):

@@ -154,10 +154,27 @@ def test_four_levels_of_nesting_multiply_the_quantities():
     assert availability(graph, TOP, stock, [W1, W2, W3]) == {W1: 2, W2: 0, W3: 4}
 
 
-def test_a_diamond_of_bundles_uses_the_shared_components_availability_on_each_path():
+def test_a_diamond_of_bundles_adds_up_what_each_path_takes_of_the_shared_component():
+    # One TOP takes 1 + 3 clocks: 10 clocks make 2, not the 3 each path alone would allow.
     graph = {TOP: [(PARTY_PACK, 1), (MEGA_PACK, 1)], PARTY_PACK: [(GIFT_BOX, 1)], MEGA_PACK: [(GIFT_BOX, 3)],
              GIFT_BOX: [(CLOCK, 1)]}
-    assert availability(graph, TOP, {CLOCK: {W1: 10}}, [W1]) == {W1: 3}
+    assert availability(graph, TOP, {CLOCK: {W1: 10}}, [W1]) == {W1: 2}
+    assert explode(graph, TOP, 2) == {CLOCK: 8}
+
+
+def test_a_component_used_directly_and_inside_a_nested_bundle_counts_once_with_both_quantities():
+    # PARTY_PACK = GIFT_BOX (2 clocks, 1 battery) + 1 battery: one takes 2 clocks and 2 batteries.
+    graph = {PARTY_PACK: [(GIFT_BOX, 1), (BATTERY, 1)], GIFT_BOX: [(CLOCK, 2), (BATTERY, 1)]}
+    stock = {CLOCK: {W1: 10}, BATTERY: {W1: 7}}
+    assert availability(graph, PARTY_PACK, stock, [W1]) == {W1: 3}
+
+
+@pytest.mark.parametrize("archived", [CLOCK, GIFT_BOX, PARTY_PACK])
+def test_an_archived_part_at_any_depth_or_an_archived_bundle_makes_none(archived):
+    graph = {PARTY_PACK: [(GIFT_BOX, 1), (RIBBON, 1)], GIFT_BOX: [(CLOCK, 1)]}
+    stock = {CLOCK: {W1: 10}, RIBBON: {W1: 10}}
+    assert availability(graph, PARTY_PACK, stock, [W1], frozenset({archived})) == {W1: 0}
+    assert availability(graph, PARTY_PACK, stock, [W1], frozenset({BATTERY})) == {W1: 10}
 
 
 def test_no_warehouses_give_no_availability():
