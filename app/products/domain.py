@@ -13,6 +13,11 @@ def normalize_sku(raw: str) -> str:
     return sku
 
 
+# Only ASCII letters change case: str.upper() would make a SKU of `ß` or `ﬃ` (never valid) into
+# the key of a valid one (`SS`, `FFI`), so that a filter or a sheet naming it would find another.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def sku_key(sku: str) -> str:
     """The form SKUs are compared in: 'wid-001' and 'WID-001' are the same SKU."""
-    return sku.strip().upper()
+    return sku.strip().translate(_ASCII_UPPER)

@@ -322,6 +322,7 @@ def catalog(acme, globex):
     [("", ["Retro Clock", "Desk Lamp", "Clockwork Mouse", "Desk Set"]),
      ("q=clock", ["Retro Clock", "Clockwork Mouse"]), ("q=lamp-0", ["Desk Lamp"]), ("q=_", ["Clockwork Mouse"]),
      ("q=%25", []), ("sku=retro-clock", ["Retro Clock"]), ("sku=RETRO", []), ("sku=GLOBEX-CLOCK", []),
+     ("sku=MOU%C5%BFE_7", []),  # a long s (ſ), which no SKU holds, is not an s
      ("product_type_id={type}", ["Retro Clock"]), ("supplier_id={supplier}", ["Retro Clock"]),
      ("warehouse_id={warehouse}", ["Retro Clock"]), ("is_bundle=true", ["Desk Set"]),
      ("is_bundle=false", ["Retro Clock", "Desk Lamp", "Clockwork Mouse"]), ("is_active=false", ["Old Radio"]),

@@ -63,6 +63,12 @@ def test_different_skus_have_different_keys(a, b):
     assert sku_key(a) != sku_key(b)
 
 
+@pytest.mark.parametrize(("other", "valid"), [("ßs-1", "ss-1"), ("ﬃ-1", "FFI-1"), ("ı-1", "I-1")])
+def test_a_character_no_sku_can_hold_never_takes_the_key_of_a_valid_sku(other, valid):
+    # A filter or a sheet naming it must find nothing, not another product.
+    assert sku_key(other) != sku_key(valid)
+
+
 def test_the_sku_key_fits_the_64_character_column():
     assert len(sku_key("x" * 64)) == 64
 
