@@ -115,11 +115,16 @@ def _changing(company_id: int, *where, when: bool = True):
     after the other.
     """
     if when:
-        locked = db.session.execute(
-            sa.select(InventoryLevel.id, InventoryLevel.on_hand, InventoryLevel.reserved, InventoryLevel.alert_threshold)
-            .where(InventoryLevel.company_id == company_id, *where)
-            .order_by(InventoryLevel.id).with_for_update()
-        ).all()
+        # Found first by a read that locks nothing, then locked by primary key in ascending id order,
+        # as ledger.lock_levels does: a locking read through another index would lock in that
+        # index's order and could deadlock with a movement holding some of them.
+        ids = db.session.scalars(sa.select(InventoryLevel.id).where(InventoryLevel.company_id == company_id, *where)
+                                 .order_by(InventoryLevel.id)).all()
+        locked = [
+            row for chunk in chunks(ids) for row in db.session.execute(
+                sa.select(InventoryLevel.id, InventoryLevel.on_hand, InventoryLevel.reserved, InventoryLevel.alert_threshold)
+                .where(InventoryLevel.id.in_(chunk)).order_by(InventoryLevel.id).with_for_update())
+        ]
         # A threshold that moves a level across counts as a stock episode, as a sale would.
         unit = current_unit()
         if unit is not None:

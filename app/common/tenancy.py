@@ -17,10 +17,15 @@ def scoped(model, company_id: int) -> sa.Select:
 
 
 def get_owned(model, company_id: int, object_id: int, *, for_update: bool = False):
-    """The company's object with this id; another company's object is as absent as a missing one."""
+    """The company's object with this id; another company's object is as absent as a missing one.
+
+    `for_update`: locked, and read once the lock is granted (its attributes refreshed even if the
+    session holds it already). An edit must read its row that way: the ORM writes only the
+    attributes that differ from what it read, so a value read before a concurrent writer committed
+    would be taken as unchanged and silently dropped, and the answer would show the stale row."""
     statement = scoped(model, company_id).where(model.id == object_id)
     if for_update:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     found = db.session.scalar(statement)
     if found is None:
         raise NotFound(f"{_spelled(model)} {object_id} does not exist")

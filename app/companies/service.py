@@ -18,8 +18,10 @@ def get_company(caller_company_id: int, company_id: int) -> Company:
 def update_company(caller_company_id: int, company_id: int, changes: dict) -> Company:
     changes = {**changes.pop("settings", {}), **changes}
     with use_case():
-        company = get_company(caller_company_id, company_id)
+        get_company(caller_company_id, company_id)  # any other company: 404 before anything is locked
         with read_model.company_thresholds_changed(company_id, when="default_low_stock_threshold" in changes):
+            # Locked after its levels, and read once locked (see tenancy.get_owned).
+            company = db.session.get(Company, company_id, with_for_update=True, populate_existing=True)
             for field, value in changes.items():
                 setattr(company, field, value)
             db.session.flush()

@@ -30,16 +30,17 @@ LOCK_CHUNK = CHUNK
 
 def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, InventoryLevel]:
     """Lock the existing levels for these keys with SELECT … FOR UPDATE in ascending id order — the one
-    order every writer uses, so two writers never wait on each other in a circle. Many keys (a
-    stock-take import) are first resolved to ids, then locked a chunk of ids at a time, in that order."""
+    order every writer uses, so two writers never wait on each other in a circle. Several keys are
+    first resolved to ids (a read that locks nothing), then locked by primary key, a chunk of ids at
+    a time, in that order: a locking read through another index would lock that index's entries in
+    its own order (MySQL locks as it reads, before it sorts) and could deadlock with a writer
+    locking the same levels by id (read_model._changing)."""
     keys = sorted(set(keys))
     if not keys:
         return {}
     if len(keys) == 1:
         (product_id, warehouse_id), = keys
         levels = _locked(_LOCK_ONE, company_id=company_id, product_id=product_id, warehouse_id=warehouse_id)
-    elif len(keys) <= LOCK_CHUNK:
-        levels = _locked(_LOCK_BY_KEY, company_id=company_id, keys=keys)
     else:
         wanted = set(keys)
         ids = sorted(
@@ -64,8 +65,6 @@ def _locking(where):
 _OWNED = InventoryLevel.company_id == sa.bindparam("company_id")
 _LOCK_ONE = _locking(sa.and_(_OWNED, InventoryLevel.product_id == sa.bindparam("product_id"),
                              InventoryLevel.warehouse_id == sa.bindparam("warehouse_id")))
-_LOCK_BY_KEY = _locking(sa.and_(
-    _OWNED, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sa.bindparam("keys", expanding=True))))
 _LOCK_BY_ID = _locking(InventoryLevel.id.in_(sa.bindparam("ids", expanding=True)))
 
 

@@ -113,7 +113,7 @@ def update_level(company_id: int, level_id: int, changes: dict) -> InventoryLeve
     least T + 1.)
     """
     with use_case(), read_model.level_override_changed(company_id, level_id, when="low_stock_threshold" in changes):
-        level = get_owned(InventoryLevel, company_id, level_id)
+        level = get_owned(InventoryLevel, company_id, level_id, for_update=True)
         for field, value in changes.items():
             setattr(level, field, value)
         db.session.flush()

@@ -45,10 +45,9 @@ def create_product_type(company_id: int, name: str, low_stock_threshold: int) ->
 
 
 def update_product_type(company_id: int, type_id: int, changes: dict) -> ProductType:
-    with use_case():
-        product_type = get_owned(ProductType, company_id, type_id)
-        with read_model.type_threshold_changed(company_id, type_id, when="low_stock_threshold" in changes):
-            change_named(product_type, "product type", changes)
+    with use_case(), read_model.type_threshold_changed(company_id, type_id, when="low_stock_threshold" in changes):
+        product_type = get_owned(ProductType, company_id, type_id, for_update=True)
+        change_named(product_type, "product type", changes)
     return product_type
 
 
@@ -142,10 +141,12 @@ def get_product(company_id: int, product_id: int) -> Product:
 def update_product(company_id: int, product_id: int, changes: dict) -> Product:
     alerting = bool(changes.keys() & {"low_stock_threshold", "product_type_id", "is_active"})
     with use_case():
-        product = get_owned(Product, company_id, product_id)
-        if "product_type_id" in changes:
-            _check_product_type(company_id, changes["product_type_id"])
+        # The product's levels first (when its alerts change), then the product: one lock order with
+        # stock movements and imports.
         with read_model.product_changed(company_id, product_id, when=alerting):
+            product = get_owned(Product, company_id, product_id, for_update=True)
+            if "product_type_id" in changes:
+                _check_product_type(company_id, changes["product_type_id"])
             if "sku" in changes:
                 product.change_sku(changes.pop("sku"))
             for field, value in changes.items():

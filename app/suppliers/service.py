@@ -34,7 +34,7 @@ def create_supplier(company_id: int, **fields) -> Supplier:
 
 def update_supplier(company_id: int, supplier_id: int, changes: dict) -> Supplier:
     with use_case():
-        supplier = get_owned(Supplier, company_id, supplier_id)
+        supplier = get_owned(Supplier, company_id, supplier_id, for_update=True)
         for field, value in changes.items():
             setattr(supplier, field, value)
     return supplier

@@ -57,10 +57,9 @@ def create_warehouse(company_id: int, name: str, address: str | None = None) -> 
 
 
 def update_warehouse(company_id: int, warehouse_id: int, changes: dict) -> Warehouse:
-    with use_case():
-        warehouse = get_owned(Warehouse, company_id, warehouse_id)
-        with read_model.warehouse_activity_changed(company_id, warehouse_id, when="is_active" in changes):
-            change_named(warehouse, "warehouse", changes)
+    with use_case(), read_model.warehouse_activity_changed(company_id, warehouse_id, when="is_active" in changes):
+        warehouse = get_owned(Warehouse, company_id, warehouse_id, for_update=True)
+        change_named(warehouse, "warehouse", changes)
     return warehouse
 
 
