@@ -63,7 +63,7 @@ class CellInteger(fields.Integer):
 def read_sheet(required: tuple[str, ...], optional: tuple[str, ...] = (), ignored: tuple[str, ...] = ()) -> Sheet:
     """The uploaded CSV file, checked: UTF-8, a header naming every `required` column once and no
     column outside `required`, `optional` and `ignored` (whose cells are dropped), one cell per column
-    on every line, at most MAX_IMPORT_ROWS rows, no formula cell. Cells are trimmed; a cell written
+    on every line, at most MAX_IMPORT_ROWS rows, no formula cell (in any column, those dropped too). Cells are trimmed; a cell written
     as `'=…` (as the exports write text starting with a formula character) reads as `=…`, and `''=…`
     (text that itself starts with `'=`) as `'=…`.
     Problems of the file as a whole raise ValidationFailed keyed `"<line>"` or `"<line>.<column>"`
@@ -143,13 +143,16 @@ def _row(line: int, header: list[str], cells: list[str], columns: dict[int, str]
         _problem(errors, str(line), f"{len(cells)} cells where the header has {len(header)} columns.")
         return None
     row = {}
-    for position, name in columns.items():
-        cell = cells[position].strip()
+    # Every cell, those of the columns read past included: a formula cell is refused wherever it is.
+    for position, (name, cell) in enumerate(zip(header, cells)):
+        cell = cell.strip()
         if not cell:
             continue
         if cell.startswith(FORMULA_STARTS) and not _is_number(cell):
             _problem(errors, f"{line}.{name}", "Starts like a spreadsheet formula; write it as '" + cell[:1] + "… to mean the text.")
             refused.add((line, name))
+            continue
+        if position not in columns:
             continue
         if _QUOTED_FORMULA.match(cell):
             cell = cell[1:]

@@ -130,7 +130,7 @@ class ProductImport(MethodView):
         `supplier` name them (case-insensitively); a missing one is created, a product type with the
         company's default threshold. A supplier's terms need `supplier`; a new link becomes the
         product's primary when it has none. A cell starting like a formula (`=`, `+`, `-`, `@`) is
-        refused unless it is a number; `'=…` means the text `=…` and `''=…` the text `'=…`, as the
+        refused unless it is a number, in any column (those read past too); `'=…` means the text `=…` and `''=…` the text `'=…`, as the
         exports write them.
 
         Any problem — a bad cell, a SKU twice in the file or used by another company, a missing

@@ -117,6 +117,9 @@ def test_a_dry_run_counts_and_writes_nothing(app, acme):
     ("sku,name,price,low_stock_threshold\nA-1,Good,1,-1\n", "2.low_stock_threshold", "greater than or equal to 0"),
     ("sku,name,price\nA-1,=1+2,1.00\n", "2.name", "formula"),
     ("sku,name,price\nA-1,@SUM(A1),1.00\n", "2.name", "formula"),
+    # Also in a column the import reads past (an export's id, is_active, totals …).
+    ("sku,name,price,id,is_active\nA-1,Good,1.00,=cmd|'/C calc'!A0,true\n", "2.id", "formula"),
+    ("sku,name,price,is_active\nA-1,Good,1.00,@SUM(1)\n", "2.is_active", "formula"),
     ("sku,name,price\nA-1,Good,-1\n", "2.price", "between 0"),
     ("sku,name,price,unit_cost\nA-1,Good,1,2.00\n", "2.supplier", "Needed for unit_cost"),
     ("sku,name,price\nA-1,Good\n", "2", "2 cells where the header has 3"),
