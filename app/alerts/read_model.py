@@ -79,20 +79,27 @@ def company_thresholds_changed(company_id: int, *, when: bool = True):
     return _changing(company_id, when=when)
 
 
+def creating_levels(company_id: int, keys: Iterable[tuple[int, int]]) -> None:
+    """Before levels of these (product, warehouse) keys are inserted: take _lock_sources' share locks
+    on what their alert thresholds derive from (the company, their warehouses, products and types),
+    which levels_created then reads. Taken before the insert, so that a change of those rows
+    (_changing) either committed before, or waits for this transaction without a level of it in
+    flight that the change's refresh would wait for in turn."""
+    for chunk in chunks(sorted(set(keys))):
+        _lock_sources_of(company_id, sorted({warehouse_id for _, warehouse_id in chunk}),
+                         sorted({product_id for product_id, _ in chunk}))
+
+
 def levels_created(company_id: int, levels: Iterable[InventoryLevel]) -> None:
-    """New levels (the session's objects), created and locked by the caller: give them their alert
-    threshold, which the caller writes with their stock (ledger.write_levels, or the session's
-    flush), and, for its answer, their `sku` and effective `threshold`, as
-    inventory.service.describe would. Read under _lock_sources' share locks, taken on the
-    levels' own warehouses and products (no level is read to find them), then by id, so that the
-    statements reach these levels through the primary key and touch no level another transaction
-    holds; a thousand at a time."""
+    """New levels (the session's objects), created and locked by the caller after creating_levels:
+    give them their alert threshold, which the caller writes with their stock (ledger.write_levels,
+    or the session's flush), and, for its answer, their `sku` and effective `threshold`, as
+    inventory.service.describe would. Read by id, so that the statements reach these levels through
+    the primary key and touch no level another transaction holds; a thousand at a time."""
     by_id = {level.id: level for level in levels}
     sku = sa.select(Product.sku).where(Product.id == InventoryLevel.product_id).scalar_subquery()
     with db.session.no_autoflush:  # what is set here is written with the levels' stock
         for chunk in chunks(sorted(by_id)):
-            _lock_sources_of(company_id, sorted({by_id[level_id].warehouse_id for level_id in chunk}),
-                             sorted({by_id[level_id].product_id for level_id in chunk}))
             found = db.session.execute(sa.select(InventoryLevel.id, sku, level_threshold(), _level_alert_threshold())
                                        .where(InventoryLevel.company_id == company_id, InventoryLevel.id.in_(chunk)))
             for level_id, level_sku, threshold, alert_threshold in found:
@@ -112,26 +119,36 @@ def _changing(company_id: int, *where, when: bool = True):
 
     Taking the levels before changing the rows they derive from keeps one lock order with stock
     movements, so a change never deadlocks with a sale; two changes whose levels overlap run one
-    after the other.
+    after the other. Levels created while the block runs are locked before the refresh.
     """
     if when:
-        # Found first by a read that locks nothing, then locked by primary key in ascending id order,
-        # as ledger.lock_levels does: a locking read through another index would lock in that
-        # index's order and could deadlock with a movement holding some of them.
-        ids = db.session.scalars(sa.select(InventoryLevel.id).where(InventoryLevel.company_id == company_id, *where)
-                                 .order_by(InventoryLevel.id)).all()
-        locked = [
-            row for chunk in chunks(ids) for row in db.session.execute(
-                sa.select(InventoryLevel.id, InventoryLevel.on_hand, InventoryLevel.reserved, InventoryLevel.alert_threshold)
-                .where(InventoryLevel.id.in_(chunk)).order_by(InventoryLevel.id).with_for_update())
-        ]
-        # A threshold that moves a level across counts as a stock episode, as a sale would.
-        unit = current_unit()
-        if unit is not None:
-            unit.watch_levels(locked, orm=False)
+        held = _lock_matching(company_id, where, set())
     yield
     if when:
+        # Levels created meanwhile: committed now, as their creators took share locks on what the
+        # block changed (creating_levels) before inserting them, so the block's own locks waited.
+        _lock_matching(company_id, where, held)
         _refresh(company_id, *where)
+
+
+def _lock_matching(company_id: int, where, held: set[int]) -> set[int]:
+    """Lock the company's levels matching `where` that are not `held` yet, and tell the use case
+    their state (a threshold that moves a level across counts as a stock episode, as a sale would);
+    the ids held afterwards. Found first by a read that locks nothing, then locked by primary key
+    in ascending id order, as ledger.lock_levels does: a locking read through another index would
+    lock in that index's order and could deadlock with a movement holding some of them."""
+    ids = [level_id for level_id in db.session.scalars(
+        sa.select(InventoryLevel.id).where(InventoryLevel.company_id == company_id, *where).order_by(InventoryLevel.id))
+        if level_id not in held]
+    locked = [
+        row for chunk in chunks(ids) for row in db.session.execute(
+            sa.select(InventoryLevel.id, InventoryLevel.on_hand, InventoryLevel.reserved, InventoryLevel.alert_threshold)
+            .where(InventoryLevel.id.in_(chunk)).order_by(InventoryLevel.id).with_for_update())
+    ]
+    unit = current_unit()
+    if unit is not None:
+        unit.watch_levels(locked, orm=False)
+    return held | set(ids)
 
 
 def _refresh(company_id: int, *where) -> None:

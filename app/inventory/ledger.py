@@ -24,7 +24,7 @@ from app.products.models import Product
 LevelKey = tuple[int, int]  # (product_id, warehouse_id)
 
 
-# Keys per statement past which locking goes by id, a chunk of ids at a time (app/common/chunks.py).
+# Keys or ids per statement (app/common/chunks.py).
 LOCK_CHUNK = CHUNK
 
 
@@ -34,7 +34,9 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, Inv
     first resolved to ids (a read that locks nothing), then locked by primary key, a chunk of ids at
     a time, in that order: a locking read through another index would lock that index's entries in
     its own order (MySQL locks as it reads, before it sorts) and could deadlock with a writer
-    locking the same levels by id (read_model._changing)."""
+    locking the same levels by id (read_model._changing). A level another request is creating at
+    that moment is not among them: a caller that creates missing levels (create_levels) waits for
+    that request at its insert, then finds and locks the level."""
     keys = sorted(set(keys))
     if not keys:
         return {}
@@ -42,18 +44,26 @@ def lock_levels(company_id: int, keys: Iterable[LevelKey]) -> dict[LevelKey, Inv
         (product_id, warehouse_id), = keys
         levels = _locked(_LOCK_ONE, company_id=company_id, product_id=product_id, warehouse_id=warehouse_id)
     else:
-        wanted = set(keys)
-        ids = sorted(
-            level_id
-            for chunk in chunks(sorted({product_id for product_id, _ in keys}), LOCK_CHUNK)
-            for level_id, product_id, warehouse_id in db.session.execute(
-                sa.select(InventoryLevel.id, InventoryLevel.product_id, InventoryLevel.warehouse_id)
-                .where(InventoryLevel.company_id == company_id, InventoryLevel.product_id.in_(chunk)))
-            if (product_id, warehouse_id) in wanted
-        )
+        ids = sorted(_level_ids(company_id, keys))
         levels = [level for chunk in chunks(ids, LOCK_CHUNK) for level in _locked(_LOCK_BY_ID, ids=chunk)]
     _watch(levels)
     return {(level.product_id, level.warehouse_id): level for level in levels}
+
+
+def _level_ids(company_id: int, keys: list[LevelKey]) -> list[int]:
+    """The ids of the existing levels of these keys, read without locks: by key, or, for more keys
+    than one statement takes (a stock-take), by their products."""
+    if len(keys) <= LOCK_CHUNK:
+        return db.session.scalars(_IDS_BY_KEY, {"company_id": company_id, "keys": keys}).all()
+    wanted = set(keys)
+    return [
+        level_id
+        for chunk in chunks(sorted({product_id for product_id, _ in keys}), LOCK_CHUNK)
+        for level_id, product_id, warehouse_id in db.session.execute(
+            sa.select(InventoryLevel.id, InventoryLevel.product_id, InventoryLevel.warehouse_id)
+            .where(InventoryLevel.company_id == company_id, InventoryLevel.product_id.in_(chunk)))
+        if (product_id, warehouse_id) in wanted
+    ]
 
 
 def _locking(where):
@@ -65,6 +75,8 @@ def _locking(where):
 _OWNED = InventoryLevel.company_id == sa.bindparam("company_id")
 _LOCK_ONE = _locking(sa.and_(_OWNED, InventoryLevel.product_id == sa.bindparam("product_id"),
                              InventoryLevel.warehouse_id == sa.bindparam("warehouse_id")))
+_IDS_BY_KEY = sa.select(InventoryLevel.id).where(
+    _OWNED, sa.tuple_(InventoryLevel.product_id, InventoryLevel.warehouse_id).in_(sa.bindparam("keys", expanding=True)))
 _LOCK_BY_ID = _locking(InventoryLevel.id.in_(sa.bindparam("ids", expanding=True)))
 
 

@@ -39,7 +39,7 @@ def record_movements(company_id: int, user_id: int | None, items: list[dict]) ->
     """Apply a batch of movements, all or nothing, in the order given: their ledger rows, and each
     level they touched once, as it is after the last of them.
 
-    Every existing level the batch names is locked first, in one statement in ascending id order,
+    Every existing level the batch names is locked first, in ascending id order (ledger.lock_levels),
     so concurrent batches over the same levels queue rather than deadlock; a level the batch
     creates (a first receipt) is locked when it is made. A refusal names the item:
     `movements.<index>.<field>`.
@@ -263,6 +263,7 @@ def created_levels(company_id: int, keys: list[tuple[int, int]]) -> tuple[dict, 
     unknown = missing_warehouses(company_id, {warehouse_id for _, warehouse_id in keys}, placing_stock=True)
     if unknown:
         return {}, unknown
+    read_model.creating_levels(company_id, keys)
     created = ledger.create_levels(company_id, keys)
     read_model.levels_created(company_id, created.values())
     return created, []

@@ -26,6 +26,7 @@ def place_initial_stock(company_id: int, product_id: int, stock: dict[int, int],
 
     Part of the caller's transaction: flushes, never commits.
     """
+    read_model.creating_levels(company_id, [(product_id, warehouse_id) for warehouse_id in stock])
     levels = []
     for warehouse_id, quantity in sorted(stock.items()):
         level = InventoryLevel(company_id=company_id, product_id=product_id, warehouse_id=warehouse_id, on_hand=0, reserved=0)

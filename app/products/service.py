@@ -157,11 +157,9 @@ def update_product(company_id: int, product_id: int, changes: dict) -> Product:
 
 def archive_product(company_id: int, product_id: int) -> None:
     """Archived products keep their history but leave alerts and take no new movements or orders."""
-    with use_case():
-        product = get_owned(Product, company_id, product_id)
-        with read_model.product_changed(company_id, product_id):
-            product.is_active = False
-            db.session.flush()
+    with use_case(), read_model.product_changed(company_id, product_id):
+        get_owned(Product, company_id, product_id, for_update=True).is_active = False
+        db.session.flush()
 
 
 # What a movement or an order needs of products it names: columns, not entities, in statements
