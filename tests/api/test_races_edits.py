@@ -41,42 +41,39 @@ EDITS = {
 }
 
 
-@pytest.mark.parametrize("resource", EDITS)
-def test_an_edit_waiting_for_another_writer_applies_in_full_after_it(app, acme, resource):
-    path, table, make, other, edit = EDITS[resource]
-    path = path.format(make(acme))
-    row_id = int(path.rsplit("/", 1)[1])
+def edit_waiting_for(app, acme, path, statement, params, body):
+    """PATCH `path` with `body` while another transaction holds the row changed by `statement`,
+    committed half a second later: the PATCH's answer and the row as stored afterwards."""
     answers = []
     with app.app_context(), db.engine.connect() as other_writer:
-        other_writer.execute(sa.text(f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in other)} WHERE id = :id"),
-                             {**other, "id": row_id})
-        editing = threading.Thread(target=lambda: answers.append(app.test_client().patch(path, json=edit, headers=acme.headers)))
+        other_writer.execute(sa.text(statement), params)
+        editing = threading.Thread(target=lambda: answers.append(app.test_client().patch(path, json=body, headers=acme.headers)))
         editing.start()
         time.sleep(0.5)  # the edit is under way, waiting for the row
         other_writer.commit()
     editing.join(timeout=60)
     [response] = answers
     assert response.status_code == 200, response.json
-    stored = acme.get(path).json
+    return response.json, acme.get(path).json
+
+
+@pytest.mark.parametrize("resource", EDITS)
+def test_an_edit_waiting_for_another_writer_applies_in_full_after_it(app, acme, resource):
+    path, table, make, other, edit = EDITS[resource]
+    path = path.format(make(acme))
+    row_id = int(path.rsplit("/", 1)[1])
+    answered, stored = edit_waiting_for(
+        app, acme, path, f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in other)} WHERE id = :id", {**other, "id": row_id}, edit)
     for field, value in edit.items():
         assert stored[field] == value, (field, stored)
-    assert response.json == stored
+    assert answered == stored
 
 
 def test_a_company_settings_edit_waiting_for_another_writer_applies_in_full_after_it(app, acme):
     path = f"/api/companies/{acme.company_id}"
-    before = acme.get(path).json
-    answers = []
-    with app.app_context(), db.engine.connect() as other_writer:
-        other_writer.execute(sa.text("UPDATE companies SET name = 'Renamed Meanwhile' WHERE id = :id"), {"id": acme.company_id})
-        editing = threading.Thread(target=lambda: answers.append(app.test_client().patch(
-            path, json={"name": before["name"], "settings": {"default_low_stock_threshold": 7}}, headers=acme.headers)))
-        editing.start()
-        time.sleep(0.5)
-        other_writer.commit()
-    editing.join(timeout=60)
-    [response] = answers
-    assert response.status_code == 200, response.json
-    stored = acme.get(path).json
-    assert stored["name"] == before["name"]
-    assert response.json == stored
+    name = acme.get(path).json["name"]
+    answered, stored = edit_waiting_for(
+        app, acme, path, "UPDATE companies SET name = 'Renamed Meanwhile' WHERE id = :id", {"id": acme.company_id},
+        {"name": name, "settings": {"default_low_stock_threshold": 7}})
+    assert stored["name"] == name
+    assert answered == stored
